@@ -1,0 +1,65 @@
+# EMILE assistant — `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.9
+VENV := .venv
+# Python 3.10 (rasa 3.6 refuses 3.11): PYTHON310=/path/to/python3.10 overrides the search.
+PYTHON310 ?= $(shell scripts/find-python310.sh)
+UV := $(VENV)/uv/bin/uv
+API_PY := $(VENV)/api/bin/python
+BOT_PY := $(VENV)/assistant/bin/python
+
+.PHONY: help setup run test lint format typecheck test-api test-assistant bench-api lock postgres clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+$(UV):
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: set PYTHON310=/path/to/python3.10" >&2; exit 1; }
+	$(PYTHON310) -m venv $(VENV)/uv
+	$(VENV)/uv/bin/pip install -q "uv==$(UV_VERSION)"
+
+$(VENV)/api/.installed: requirements/api.txt pyproject.toml | $(UV)
+	$(UV) venv -q --allow-existing --python $(PYTHON310) $(VENV)/api
+	VIRTUAL_ENV=$(VENV)/api $(UV) pip install -q -r requirements/api.txt
+	VIRTUAL_ENV=$(VENV)/api $(UV) pip install -q --no-deps -e .
+	touch $@
+
+$(VENV)/assistant/.installed: requirements/assistant.txt pyproject.toml | $(UV)
+	$(UV) venv -q --allow-existing --python $(PYTHON310) $(VENV)/assistant
+	VIRTUAL_ENV=$(VENV)/assistant $(UV) pip install -q -r requirements/assistant.txt
+	VIRTUAL_ENV=$(VENV)/assistant $(UV) pip install -q --no-deps -e .
+	touch $@
+
+setup: $(VENV)/api/.installed $(VENV)/assistant/.installed ## Build both environments (fast when nothing changed)
+
+run: setup ## Set up and run the assistant (API, action server, Rasa server) on this machine
+	scripts/run.sh
+
+test: setup ## Set up and pass every test (starts a local PostgreSQL for the API tests)
+	scripts/test.sh
+
+lint: $(VENV)/api/.installed ## ruff lint and format check
+	$(VENV)/api/bin/ruff check .
+	$(VENV)/api/bin/ruff format --check .
+
+format: $(VENV)/api/.installed ## Format and fix what ruff can
+	$(VENV)/api/bin/ruff format .
+	$(VENV)/api/bin/ruff check --fix .
+
+typecheck: $(VENV)/api/.installed ## mypy on api/ (and actions/ in the assistant environment)
+	$(VENV)/api/bin/mypy api
+
+postgres: ## Start the throw-away PostgreSQL used by the tests and benchmarks
+	scripts/postgres.sh
+
+bench-api: $(VENV)/api/.installed ## Benchmark the API (10,000 applications; SQLite and PostgreSQL)
+	scripts/bench_api.sh
+
+lock: $(UV) ## Re-pin requirements/*.txt from requirements/*.in
+	$(UV) pip compile -q --python-version 3.10 --python-platform x86_64-unknown-linux-gnu requirements/api.in -o requirements/api.txt
+	$(UV) pip compile -q --python-version 3.10 --python-platform x86_64-unknown-linux-gnu requirements/assistant.in -o requirements/assistant.txt
+
+clean: ## Remove environments, data and caches
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""EMILE operator API: applications, territories, workshops, callbacks and access control."""

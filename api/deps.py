@@ -1,0 +1,66 @@
+"""Request dependencies: the database session and the calling API key."""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.db import session_scope
+from api.enums import Scope
+from api.errors import ApiError
+from api.models import ApiKey
+from api.security import Principal, secret_matches, split_token
+from api.settings import Settings
+
+api_key_header = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="An API key made by `emile-api create-key`."
+)
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """A session for this request, committed when the handler succeeds."""
+    yield from session_scope(request.app.state.sessionmaker)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was built with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_principal(
+    session: SessionDep, token: Annotated[str | None, Security(api_key_header)]
+) -> Principal:
+    """The API key this request presents, or 401."""
+    parts = split_token(token) if token else None
+    if parts is None:
+        raise ApiError(401, "unauthorized", "a valid X-API-Key header is required")
+    prefix, secret = parts
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
+    if key is None or key.revoked_at is not None or not secret_matches(secret, key.secret_hash):
+        raise ApiError(401, "unauthorized", "this API key is not valid")
+    return Principal(
+        key_id=key.id,
+        name=key.name,
+        scopes=frozenset(Scope(s) for s in key.scopes),
+        territories=None if key.territories is None else frozenset(key.territories),
+    )
+
+
+def require(*scopes: Scope) -> Callable[[Principal], Principal]:
+    """A dependency that checks the caller holds every one of `scopes` (403 otherwise)."""
+
+    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        missing = [s.value for s in scopes if s not in principal.scopes]
+        if missing:
+            raise ApiError(403, "forbidden", f"this API key lacks the scope {', '.join(missing)}")
+        return principal
+
+    return check

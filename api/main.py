@@ -1,0 +1,58 @@
+"""The FastAPI application factory (run with `uvicorn --factory api.main:create_app`)."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from api.db import make_engine, make_sessionmaker
+from api.errors import ErrorBody, install_error_handlers
+from api.routes import ROUTERS
+from api.settings import Settings, get_settings
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app, its engine and session factory from `settings`."""
+    settings = settings or get_settings()
+    engine = make_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="EMILE operator API",
+        version="1.0.0",
+        description=(
+            "Applications pre-qualified by the EMILE assistant, host territories, workshops "
+            "and callback requests. Every call needs an `X-API-Key`."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """OpenAPI schema in which validation errors have the shape the handlers really send."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["HTTPValidationError"] = ErrorBody.model_json_schema()
+    components.pop("ValidationError", None)
+    app.openapi_schema = schema
+    return schema

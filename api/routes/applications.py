@@ -1,0 +1,5 @@
+"""Applications routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["applications"])

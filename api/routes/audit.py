@@ -1,0 +1,5 @@
+"""Audit routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["audit"])

@@ -1,0 +1,5 @@
+"""Callbacks routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["callbacks"])

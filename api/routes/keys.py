@@ -1,0 +1,5 @@
+"""Keys routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["keys"])

@@ -1,0 +1,5 @@
+"""Person routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["person"])

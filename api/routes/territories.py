@@ -1,0 +1,5 @@
+"""Territories routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["territories"])

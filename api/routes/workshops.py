@@ -1,0 +1,5 @@
+"""Workshops routes."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["workshops"])

@@ -1,0 +1,1 @@
+"""Operations shared by routes and command-line commands."""

@@ -1,0 +1,38 @@
+"""Settings of the operator API, read from the environment (and an optional `.env`)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything the API reads from its environment; defaults suit a laptop."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(default=PROJECT_ROOT / "var", alias="EMILE_DATA_DIR")
+    database_url: str | None = Field(default=None, alias="DATABASE_URL")
+    sqlite_busy_timeout_ms: int = Field(default=15_000, alias="EMILE_SQLITE_BUSY_TIMEOUT_MS")
+    territories_file: Path = Field(
+        default=PROJECT_ROOT / "data" / "territories.yml", alias="EMILE_TERRITORIES_FILE"
+    )
+    retention_days: int = Field(default=730, alias="EMILE_RETENTION_DAYS")
+    timezone: str = Field(default="Europe/Paris", alias="EMILE_TIMEZONE")
+    page_size_max: int = Field(default=200, alias="EMILE_PAGE_SIZE_MAX")
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured URL, or a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'emile.db'}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use."""
+    return Settings()

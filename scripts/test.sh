@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Every check and test of the project: lint, types, API tests on SQLite and PostgreSQL,
+# assistant tests. Exits non-zero when anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export EMILE_TEST_POSTGRES_URL="${EMILE_TEST_POSTGRES_URL:-$(scripts/postgres.sh)}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "ruff"
+.venv/api/bin/ruff check .
+.venv/api/bin/ruff format --check .
+
+step "mypy api/"
+.venv/api/bin/mypy api
+
+if compgen -G "actions/*.py" >/dev/null; then
+  step "mypy actions/"
+  .venv/assistant/bin/mypy actions
+fi
+
+step "API tests (SQLite and PostgreSQL)"
+.venv/api/bin/python -m pytest tests/api "$@"
+
+assistant_dirs=()
+for dir in tests/actions tests/bot tests/e2e; do
+  compgen -G "$dir/test_*.py" >/dev/null && assistant_dirs+=("$dir")
+done
+if [ ${#assistant_dirs[@]} -gt 0 ]; then
+  step "assistant tests: ${assistant_dirs[*]}"
+  .venv/assistant/bin/python -m pytest "${assistant_dirs[@]}" "$@"
+fi
