@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Start a throw-away PostgreSQL server on loopback for the tests; prints its URL.
 # Installs Debian's postgresql package when no server binaries are found.
+# EMILE_PG_PORT, EMILE_PG_DATA and EMILE_PG_FSYNC (off for tests) choose the instance.
 set -euo pipefail
 
 PORT="${EMILE_PG_PORT:-54329}"
@@ -39,6 +40,6 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   as_owner "$BINDIR/initdb" -D "$PGDATA" -U emile --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 fi
 as_owner "$BINDIR/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -t 60 \
-  -o "-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories=$PGDATA -c fsync=off -c max_connections=200" \
+  -o "-c listen_addresses=127.0.0.1 -p $PORT -c unix_socket_directories=$PGDATA -c fsync=${EMILE_PG_FSYNC:-off} -c max_connections=200" \
   start >/dev/null
 echo "$URL"
