@@ -73,11 +73,18 @@ def database_env(backend: str, workdir: Path) -> dict[str, str]:
     env.pop("DATABASE_URL", None)
     if backend == "postgres":
         # A separate instance with fsync on: the figures should be those of a real server.
-        pg_env = {**os.environ, "EMILE_PG_PORT": "54331", "EMILE_PG_DATA": "/tmp/emile-pg-bench",
-                  "EMILE_PG_FSYNC": "on"}
+        pg_env = {
+            **os.environ,
+            "EMILE_PG_PORT": "54331",
+            "EMILE_PG_DATA": "/tmp/emile-pg-bench",
+            "EMILE_PG_FSYNC": "on",
+        }
         admin_url = subprocess.run(
-            [str(PROJECT_ROOT / "scripts" / "postgres.sh")], env=pg_env, check=True,
-            capture_output=True, text=True,
+            [str(PROJECT_ROOT / "scripts" / "postgres.sh")],
+            env=pg_env,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout.strip()
         url = make_url(admin_url).set(drivername="postgresql+psycopg")
         name = f"emile_bench_{uuid.uuid4().hex[:8]}"
@@ -91,8 +98,9 @@ def database_env(backend: str, workdir: Path) -> dict[str, str]:
 
 def cli(env: dict[str, str], *args: str) -> str:
     """Run `emile-api` with `env`; return its standard output."""
-    done = subprocess.run([str(VENV_BIN / "emile-api"), *args], env=env, check=True,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(VENV_BIN / "emile-api"), *args], env=env, check=True, capture_output=True, text=True
+    )
     return done.stdout.strip()
 
 
@@ -150,8 +158,17 @@ def fill(env: dict[str, str], count: int) -> None:
 def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     """uvicorn exactly as scripts/run.sh starts it."""
     process = subprocess.Popen(
-        [str(VENV_BIN / "uvicorn"), "--factory", "api.main:create_app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
+        [
+            str(VENV_BIN / "uvicorn"),
+            "--factory",
+            "api.main:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
         env=env,
     )
     deadline = time.monotonic() + 30
@@ -168,9 +185,19 @@ def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
 def run_wrk(wrk: str, port: int, script: str, key: str, seconds: int, connections: int) -> dict:
     env = {**os.environ, "BENCH_DIR": str(BENCH_DIR), "BENCH_API_KEY": key}
     done = subprocess.run(
-        [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(BENCH_DIR / script),
-         f"http://127.0.0.1:{port}"],
-        env=env, check=True, capture_output=True, text=True,
+        [
+            wrk,
+            "-t2",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "-s",
+            str(BENCH_DIR / script),
+            f"http://127.0.0.1:{port}",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     line = [ln for ln in done.stdout.splitlines() if ln.startswith("{")][-1]
     return json.loads(line)
@@ -216,16 +243,22 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=15)
         rows_after = count_applications(env)
-        print(f"{backend}: {rows_after} applications in the database after the run", file=sys.stderr)
+        print(
+            f"{backend}: {rows_after} applications in the database after the run", file=sys.stderr
+        )
         shutil.rmtree(workdir, ignore_errors=True)
 
-    print(f"\n{args.rows} applications preloaded; wrk -t2 -c{args.connections} -d{args.seconds}s; "
-          "uvicorn 1 worker; load generator on the same machine\n")
+    print(
+        f"\n{args.rows} applications preloaded; wrk -t2 -c{args.connections} -d{args.seconds}s; "
+        "uvicorn 1 worker; load generator on the same machine\n"
+    )
     print("| backend | scenario | req/s | p50 ms | p95 ms | p99 ms | non-2xx |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for r in results:
-        print(f"| {r['backend']} | {r['scenario']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
-              f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['non_2xx']} |")
+        print(
+            f"| {r['backend']} | {r['scenario']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
+            f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['non_2xx']} |"
+        )
     out = PROJECT_ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"api-{datetime.now().strftime('%Y%m%d-%H%M%S')}.json"

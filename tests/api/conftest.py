@@ -92,7 +92,9 @@ def migrated_database(backend: str, tmp_dir: Path) -> tuple[Database, Callable[[
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
     """One migrated database per backend for the whole run."""
     db, cleanup = migrated_database(request.param, tmp_path_factory.mktemp(request.param))
     yield db
@@ -111,7 +113,9 @@ def connection(database: Database) -> Iterator[Connection]:
 @pytest.fixture
 def session(connection: Connection) -> Iterator[Session]:
     """An ORM session whose commits are savepoints of the test's transaction."""
-    with Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False) as s:
+    with Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    ) as s:
         yield s
 
 
@@ -200,7 +204,9 @@ class LiveServer:
     def key(self, role: str, territories: list[str] | None = None) -> dict[str, str]:
         """Create and commit a key; return its headers."""
         with Session(self.database.engine) as s:
-            _, new = create_key(s, f"live-{uuid.uuid4().hex[:8]}", role=role, territories=territories)
+            _, new = create_key(
+                s, f"live-{uuid.uuid4().hex[:8]}", role=role, territories=territories
+            )
             s.commit()
         return {"X-API-Key": new.token}
 
@@ -210,7 +216,9 @@ def live_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Live
     """Uvicorn serving the app over a fresh database, for tests that need real concurrency."""
     db, cleanup = migrated_database(request.param, tmp_path)
     port = _free_port()
-    config = uvicorn.Config(create_app(db.settings), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(db.settings), host="127.0.0.1", port=port, log_level="warning"
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
