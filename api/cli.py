@@ -106,7 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="emile-api", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name: str, func: Callable[[argparse.Namespace, Settings], int]) -> argparse.ArgumentParser:
+    def add(
+        name: str, func: Callable[[argparse.Namespace, Settings], int]
+    ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=(func.__doc__ or "").strip())
         p.set_defaults(func=func)
         return p

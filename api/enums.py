@@ -7,7 +7,7 @@ class StrEnum(str, Enum):
     """A string enumeration whose value is what is stored and sent."""
 
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
 
 
 class Language(StrEnum):

@@ -12,7 +12,7 @@ KEY_PREFIX = "emk"
 
 @dataclass(frozen=True)
 class NewKey:
-    """A freshly generated key: `token` is shown once, only `prefix` and `secret_hash` are stored."""
+    """A new key: `token` is shown once; only `prefix` and `secret_hash` are stored."""
 
     token: str
     prefix: str
