@@ -1,0 +1,1 @@
+"""The action server: form validation, eligibility, API client, outbox and flows."""

@@ -1,0 +1,638 @@
+"""Durable outbox of applications: stored locally first, delivered with retries, never lost."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import random
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from actions.api_client import (
+    ApiError,
+    ApiUnavailable,
+    EmileApiClient,
+    Gone,
+    InvalidRequest,
+    close_shared_client,
+    encode_json,
+    shared_client,
+)
+from actions.settings import Settings, load_settings
+from actions.vocabulary import ANSWER_CHOICES, ANSWER_LISTS
+
+logger = logging.getLogger(__name__)
+
+OutboxState = Literal["pending", "delivered", "failed"]
+PENDING: Final = "pending"
+DELIVERED: Final = "delivered"
+FAILED: Final = "failed"
+
+_SCHEMA_VERSION = 1
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS outbox (
+    idempotency_key TEXT PRIMARY KEY,
+    -- The request body (JSON); cleared once delivered: the API keeps the personal data.
+    payload TEXT,
+    phone TEXT,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    next_attempt_at REAL NOT NULL,
+    -- A delivery in progress holds the row until lease_until (another process may share it).
+    lease_until REAL,
+    lease_owner TEXT,
+    last_error TEXT,
+    error_code TEXT,
+    reference TEXT,
+    finished_at REAL
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (state, next_attempt_at);
+"""
+
+
+class InvalidPayload(ValueError):
+    """An application payload the API would refuse for sure (a bug in the caller)."""
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    """Where one application stands in the outbox."""
+
+    key: str
+    state: OutboxState
+    reference: str | None
+    attempts: int
+    last_error: str | None
+    # The API's error code of a permanent failure (e.g. `idempotency_key_reused`).
+    error_code: str | None
+
+
+@dataclass(frozen=True)
+class DeliveryRound:
+    """What one `deliver_due` did."""
+
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+
+def backoff_delay(
+    attempts: int, base_s: float, cap_s: float, rng: random.Random | None = None
+) -> float:
+    """Seconds to wait after `attempts` failed attempts: exponential, capped, with jitter.
+
+    "Equal jitter": half the delay is fixed, half random, so delays still grow from one
+    attempt to the next while outboxes of several processes do not retry in lockstep.
+    """
+    exponent = min(max(attempts, 1) - 1, 32)
+    delay = min(cap_s, base_s * 2.0**exponent)
+    return delay / 2 + (rng or random).uniform(0, delay / 2)
+
+
+def check_payload(payload: Mapping[str, Any]) -> None:
+    """Refuse a payload that cannot be JSON or has an answer outside the vocabulary."""
+    try:
+        encode_json(payload)
+    except (TypeError, ValueError) as exc:
+        raise InvalidPayload(f"the application is not JSON-serialisable: {exc}") from exc
+    answers = payload.get("answers")
+    if not isinstance(answers, Mapping):
+        raise InvalidPayload("the application has no `answers` object")
+    for field, allowed in ANSWER_CHOICES.items():
+        value = answers.get(field)
+        if value is not None and value not in allowed:
+            raise InvalidPayload(f"answers.{field}={value!r} is not one of {allowed}")
+    for field, allowed in ANSWER_LISTS.items():
+        values = answers.get(field) or []
+        if not isinstance(values, list):
+            raise InvalidPayload(f"answers.{field} must be a list")
+        for value in values:
+            if value not in allowed:
+                raise InvalidPayload(f"answers.{field} has {value!r}, not one of {allowed}")
+
+
+class Outbox:
+    """Applications waiting to reach the API, in a SQLite file that survives restarts.
+
+    Every row has an Idempotency-Key made once at `enqueue`; each delivery attempt sends
+    the same key and the same bytes, so the API creates the application at most once.
+    Delivery claims a row with a lease first, so concurrent coroutines (or processes
+    sharing the file) never send the same row at the same time.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        backoff_base_s: float = 2.0,
+        backoff_cap_s: float = 300.0,
+        lease_s: float = 60.0,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        """Open (or create) the outbox at `path`."""
+        self.path = Path(path)
+        self.backoff_base_s = backoff_base_s
+        self.backoff_cap_s = backoff_cap_s
+        # Longer than any one request can take (the client's timeouts), so a live delivery
+        # never loses its lease; a crashed process's lease simply runs out.
+        self.lease_s = lease_s
+        self._clock = clock
+        self._rng = rng or random.Random()
+        # Deliveries started by try_deliver_now that outlived its wait.
+        self._tasks: set[asyncio.Task[OutboxStatus | None]] = set()
+        self._lock = threading.RLock()
+        self._db: sqlite3.Connection | None = None
+        self._create()
+
+    # -- storage
+
+    def _create(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            # Personal data until delivered: readable by this user only.
+            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > _SCHEMA_VERSION:
+                raise RuntimeError(f"{self.path}: outbox schema {version} is newer than this code")
+            db.executescript(_SCHEMA)
+            db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
+
+    @contextlib.contextmanager
+    def _connect(self, durable: bool = False) -> Iterator[sqlite3.Connection]:
+        # One connection, kept open (closing the last one checkpoints the WAL, an fsync per
+        # operation) and shared by the event loop and worker threads under a lock.
+        with self._lock:
+            if self._db is None:
+                self._db = sqlite3.connect(
+                    self.path, timeout=10.0, isolation_level=None, check_same_thread=False
+                )
+                self._db.row_factory = sqlite3.Row
+                self._db.execute("PRAGMA busy_timeout=10000")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            if not durable:
+                yield self._db
+                return
+            # FULL (an fsync per commit) where losing the write would matter: a queued
+            # application must survive a power cut once the person is told it is sent.
+            # Delivery bookkeeping may be lost harmlessly: the same key is sent again.
+            self._db.execute("PRAGMA synchronous=FULL")
+            try:
+                yield self._db
+            finally:
+                self._db.execute("PRAGMA synchronous=NORMAL")
+
+    def close(self) -> None:
+        """Close the database connection (it reopens on next use)."""
+        with self._lock:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+
+    @staticmethod
+    @contextlib.contextmanager
+    def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    # -- writing
+
+    def enqueue(self, payload: Mapping[str, Any], key: str | None = None) -> str:
+        """Store an application durably and return its Idempotency-Key.
+
+        Call it before telling the person their application is sent. With `key` (kept in a
+        slot, say), enqueueing again is a no-op: the first payload stays.
+        """
+        check_payload(payload)
+        key = key or str(uuid.uuid4())
+        if not 1 <= len(key) <= 100:
+            raise ValueError("an Idempotency-Key has 1 to 100 characters")
+        phone = payload.get("phone")
+        now = self._clock()
+        with self._connect(durable=True) as db, self._transaction(db):
+            cursor = db.execute(
+                "INSERT OR IGNORE INTO outbox (idempotency_key, payload, phone, state,"
+                " created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    key,
+                    encode_json(payload).decode("utf-8"),
+                    phone if isinstance(phone, str) else None,
+                    PENDING,
+                    now,
+                    now,
+                ),
+            )
+        if cursor.rowcount == 0:
+            logger.warning("outbox: %s was already queued; the first payload is kept", key)
+        else:
+            logger.info("outbox: queued %s", key)
+        return key
+
+    def status(self, key: str) -> OutboxStatus | None:
+        """Where the application with this key stands; None if unknown (or erased)."""
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM outbox WHERE idempotency_key = ?", (key,)).fetchone()
+        return _status(row) if row is not None else None
+
+    def failed(self) -> list[OutboxStatus]:
+        """Applications the API refused for good: kept for an administrator to look at."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT * FROM outbox WHERE state = ? ORDER BY created_at", (FAILED,)
+            ).fetchall()
+        return [_status(row) for row in rows]
+
+    def pending_count(self) -> int:
+        """How many applications still wait for delivery."""
+        with self._connect() as db:
+            row = db.execute("SELECT count(*) FROM outbox WHERE state = ?", (PENDING,)).fetchone()
+        return int(row[0])
+
+    def seconds_until_due(self) -> float | None:
+        """Seconds until a pending row may be attempted (0 if one is due); None if none waits."""
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT min(max(next_attempt_at, coalesce(lease_until, 0))) FROM outbox"
+                " WHERE state = ?",
+                (PENDING,),
+            ).fetchone()
+        if row[0] is None:
+            return None
+        return max(float(row[0]) - self._clock(), 0.0)
+
+    def requeue(self, key: str) -> bool:
+        """Make a failed application pending again (after an administrator fixed the cause)."""
+        now = self._clock()
+        with self._connect(durable=True) as db, self._transaction(db):
+            cursor = db.execute(
+                "UPDATE outbox SET state = ?, next_attempt_at = ?, error_code = NULL,"
+                " finished_at = NULL WHERE idempotency_key = ? AND state = ?"
+                " AND payload IS NOT NULL",
+                (PENDING, now, key, FAILED),
+            )
+        return cursor.rowcount == 1
+
+    def erase_phone(self, phone: str) -> int:
+        """Forget every undelivered application made with this phone (the person's erasure)."""
+        with self._connect(durable=True) as db, self._transaction(db):
+            cursor = db.execute(
+                "DELETE FROM outbox WHERE phone = ? AND state != ?", (phone, DELIVERED)
+            )
+        return cursor.rowcount
+
+    def forget(self, key: str) -> bool:
+        """Delete one row, whatever its state."""
+        with self._connect(durable=True) as db, self._transaction(db):
+            cursor = db.execute("DELETE FROM outbox WHERE idempotency_key = ?", (key,))
+        return cursor.rowcount == 1
+
+    # -- delivery bookkeeping
+
+    def _claim(self, key: str, *, due_only: bool) -> tuple[str, str] | None:
+        """Take the lease on a pending row; (lease token, payload) or None if not available."""
+        now = self._clock()
+        token = uuid.uuid4().hex
+        due = " AND next_attempt_at <= ?" if due_only else ""
+        params: tuple[Any, ...] = (now + self.lease_s, token, key, PENDING, now)
+        if due_only:
+            params += (now,)
+        with self._connect() as db, self._transaction(db):
+            cursor = db.execute(
+                "UPDATE outbox SET lease_until = ?, lease_owner = ? WHERE idempotency_key = ?"
+                " AND state = ? AND (lease_until IS NULL OR lease_until <= ?)" + due,
+                params,
+            )
+            if cursor.rowcount != 1:
+                return None
+            row = db.execute(
+                "SELECT payload FROM outbox WHERE idempotency_key = ?", (key,)
+            ).fetchone()
+        return token, row["payload"]
+
+    def _due_keys(self, limit: int) -> list[str]:
+        now = self._clock()
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT idempotency_key FROM outbox WHERE state = ? AND next_attempt_at <= ?"
+                " AND (lease_until IS NULL OR lease_until <= ?)"
+                " ORDER BY next_attempt_at, created_at LIMIT ?",
+                (PENDING, now, now, limit),
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def _mark_delivered(self, key: str, reference: str) -> None:
+        # Whoever got the reference wins, even with an expired lease: the API has it.
+        with self._connect() as db, self._transaction(db):
+            db.execute(
+                "UPDATE outbox SET state = ?, reference = ?, payload = NULL, phone = NULL,"
+                " lease_until = NULL,"
+                " lease_owner = NULL, last_error = NULL, error_code = NULL, finished_at = ?,"
+                " attempts = attempts + 1 WHERE idempotency_key = ? AND state != ?",
+                (DELIVERED, reference, self._clock(), key, DELIVERED),
+            )
+
+    def _mark_retry(self, key: str, token: str, error: str) -> float:
+        now = self._clock()
+        with self._connect() as db, self._transaction(db):
+            row = db.execute(
+                "SELECT attempts FROM outbox WHERE idempotency_key = ? AND lease_owner = ?"
+                " AND state = ?",
+                (key, token, PENDING),
+            ).fetchone()
+            if row is None:
+                return 0.0
+            attempts = int(row[0]) + 1
+            delay = backoff_delay(attempts, self.backoff_base_s, self.backoff_cap_s, self._rng)
+            db.execute(
+                "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?,"
+                " lease_until = NULL, lease_owner = NULL WHERE idempotency_key = ?",
+                (attempts, now + delay, error[:500], key),
+            )
+        return delay
+
+    def _mark_failed(self, key: str, token: str, error: ApiError) -> None:
+        with self._connect() as db, self._transaction(db):
+            db.execute(
+                "UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ?,"
+                " error_code = ?, lease_until = NULL, lease_owner = NULL, finished_at = ?"
+                " WHERE idempotency_key = ? AND lease_owner = ? AND state = ?",
+                (FAILED, str(error)[:500], error.code, self._clock(), key, token, PENDING),
+            )
+
+    def _release(self, key: str, token: str) -> None:
+        with self._connect() as db, self._transaction(db):
+            db.execute(
+                "UPDATE outbox SET lease_until = NULL, lease_owner = NULL"
+                " WHERE idempotency_key = ? AND lease_owner = ?",
+                (key, token),
+            )
+
+    # -- delivery
+
+    async def _deliver(
+        self, key: str, token: str, payload_json: str, client: EmileApiClient
+    ) -> OutboxState:
+        """Send one claimed row and record the outcome."""
+        try:
+            payload = json.loads(payload_json)
+            receipt = await client.create_application(payload, idempotency_key=key)
+        except (InvalidRequest, Gone) as exc:
+            # 422 (or 400) and 410 will never succeed: keep the row, flag it, tell a human.
+            self._mark_failed(key, token, exc)
+            logger.error("outbox: %s refused for good by the API: %s", key, exc)
+            return FAILED
+        except asyncio.CancelledError:
+            # Unknown whether the API got it: the same key makes the next attempt safe.
+            self._release(key, token)
+            raise
+        except ApiUnavailable as exc:
+            delay = self._mark_retry(key, token, str(exc))
+            logger.warning("outbox: %s not delivered (%s); retry in %.0f s", key, exc, delay)
+            return PENDING
+        except Exception as exc:
+            # NotFound/Conflict (a misconfigured URL, a race in the API) or a bug here:
+            # retrying with the same key is safe, giving up would lose the application.
+            delay = self._mark_retry(key, token, f"{type(exc).__name__}: {exc}")
+            logger.exception("outbox: %s not delivered; retry in %.0f s", key, delay)
+            return PENDING
+        self._mark_delivered(key, receipt.reference)
+        logger.info("outbox: %s delivered as %s", key, receipt.reference)
+        return DELIVERED
+
+    async def deliver_due(self, client: EmileApiClient, limit: int = 50) -> DeliveryRound:
+        """Attempt every due pending application once (at most `limit`)."""
+        counts = {PENDING: 0, DELIVERED: 0, FAILED: 0}
+        for key in self._due_keys(limit):
+            claim = self._claim(key, due_only=True)
+            if claim is None:
+                continue  # Someone else is delivering it, or it just changed.
+            token, payload_json = claim
+            counts[await self._deliver(key, token, payload_json, client)] += 1
+        return DeliveryRound(
+            delivered=counts[DELIVERED], retrying=counts[PENDING], failed=counts[FAILED]
+        )
+
+    async def _deliver_now(self, key: str, client: EmileApiClient) -> OutboxStatus | None:
+        claim = self._claim(key, due_only=False)
+        if claim is not None:
+            token, payload_json = claim
+            await self._deliver(key, token, payload_json, client)
+            return self.status(key)
+        # Another coroutine or process holds it: wait for its outcome.
+        while (current := self.status(key)) is not None and current.state == PENDING:
+            if self._leased(key):
+                await asyncio.sleep(0.05)
+            else:
+                return current  # Free again and still pending: a retry is scheduled.
+        return current
+
+    def _leased(self, key: str) -> bool:
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT lease_until FROM outbox WHERE idempotency_key = ?", (key,)
+            ).fetchone()
+        return row is not None and row[0] is not None and row[0] > self._clock()
+
+    async def try_deliver_now(
+        self, key: str, client: EmileApiClient, timeout: float = 3.0
+    ) -> OutboxStatus | None:
+        """Attempt delivery at once and wait up to `timeout` s for the reference.
+
+        A delivery still running at the timeout is not cancelled: it finishes in the
+        background, and the row stays pending meanwhile (the person can be told it is queued).
+        """
+        task = asyncio.get_running_loop().create_task(self._deliver_now(key, client))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+        if task in done:
+            return task.result()
+        return self.status(key)
+
+    async def drain(self) -> None:
+        """Wait for deliveries started by `try_deliver_now` that are still running."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+def _status(row: sqlite3.Row) -> OutboxStatus:
+    return OutboxStatus(
+        key=row["idempotency_key"],
+        state=row["state"],
+        reference=row["reference"],
+        attempts=int(row["attempts"]),
+        last_error=row["last_error"],
+        error_code=row["error_code"],
+    )
+
+
+class OutboxWorker:
+    """Background task delivering due applications; wake it after an enqueue."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        client: EmileApiClient | Callable[[], EmileApiClient],
+        *,
+        poll_interval_s: float = 30.0,
+        min_sleep_s: float = 0.05,
+    ) -> None:
+        """A worker for `outbox`, sending with `client` (or a function giving the client)."""
+        self.outbox = outbox
+        self._client = client
+        self.poll_interval_s = poll_interval_s
+        # Floor on the pause between rounds: a clock oddity must not become a busy loop.
+        self.min_sleep_s = min_sleep_s
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        """Whether the worker task is alive."""
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        """Start the task in the running event loop (no-op when it runs already)."""
+        if not self.running:
+            self._wake = asyncio.Event()
+            self._stopping = False
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox")
+
+    def wake(self) -> None:
+        """Deliver now rather than at the next poll."""
+        self._wake.set()
+
+    async def stop(self) -> None:
+        """Stop the task; a delivery cut short stays pending and is retried later."""
+        task, self._task = self._task, None
+        if task is not None:
+            # The flag too: code below us (a library) may swallow a cancellation.
+            self._stopping = True
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.outbox.drain()
+
+    def _current_client(self) -> EmileApiClient:
+        return self._client if isinstance(self._client, EmileApiClient) else self._client()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            # Cleared before the round: a wake() during it makes the next pause end at once.
+            self._wake.clear()
+            try:
+                await self.outbox.deliver_due(self._current_client())
+                until_due = self.outbox.seconds_until_due()
+            except Exception:
+                # The worker must outlive any error (disk full, a bug): log, pause, go on.
+                logger.exception("outbox worker: delivery round failed")
+                until_due = self.poll_interval_s
+            pause = self.poll_interval_s if until_due is None else until_due
+            pause = max(min(pause, self.poll_interval_s), self.min_sleep_s)
+            # Not asyncio.wait_for: on Python 3.10 it swallows a cancellation that arrives
+            # just as the event is set (wake() then stop()), and the worker would never stop.
+            waiter = asyncio.ensure_future(self._wake.wait())
+            try:
+                await asyncio.wait({waiter}, timeout=pause)
+            finally:
+                waiter.cancel()
+
+
+# ---------------------------------------------------------------- the action server's hook
+
+
+@dataclass
+class OutboxService:
+    """The outbox, its worker and the client they use: what a submit action needs."""
+
+    outbox: Outbox
+    worker: OutboxWorker
+    client: Callable[[], EmileApiClient]
+
+    async def submit(
+        self, payload: Mapping[str, Any], key: str | None = None, wait_s: float = 3.0
+    ) -> tuple[str, OutboxStatus | None]:
+        """Queue an application durably, then try to deliver it within `wait_s` seconds.
+
+        Returns the Idempotency-Key and the status: `delivered` with the reference when the
+        API answered in time, `pending` when it is queued (delivered later), `failed` if
+        the API refused it for good.
+        """
+        # In a thread: the durable write waits for an fsync, other conversations need not.
+        key = await asyncio.to_thread(self.outbox.enqueue, payload, key)
+        status = await self.outbox.try_deliver_now(key, self.client(), timeout=wait_s)
+        if status is not None and status.state == PENDING:
+            # The worker may be sleeping a whole poll interval: let it plan the retry.
+            self.worker.wake()
+        return key, status
+
+
+_service: OutboxService | None = None
+
+
+def _build_service(settings: Settings) -> OutboxService:
+    outbox = Outbox(
+        settings.outbox_path,
+        backoff_base_s=settings.outbox_backoff_base_s,
+        backoff_cap_s=settings.outbox_backoff_cap_s,
+        lease_s=max(60.0, 6 * settings.api_timeout_s),
+    )
+
+    def client() -> EmileApiClient:
+        return shared_client(settings)
+
+    worker = OutboxWorker(outbox, client, poll_interval_s=settings.outbox_poll_interval_s)
+    return OutboxService(outbox, worker, client)
+
+
+async def start_outbox(settings: Settings | None = None) -> OutboxService:
+    """The process's outbox service, its worker started (idempotent; call from async code).
+
+    Actions may call it on every use; the action server may call it at start-up so that
+    applications left pending by a previous run are delivered without waiting for one.
+    """
+    global _service
+    if _service is None:
+        _service = _build_service(settings or load_settings())
+    _service.worker.start()
+    return _service
+
+
+async def stop_outbox() -> None:
+    """Stop the worker and forget the service (at shutdown, and between tests)."""
+    global _service
+    service, _service = _service, None
+    if service is not None:
+        await service.worker.stop()
+
+
+def attach_to_sanic(app: Any) -> None:
+    """Start the outbox with a Sanic app (the action server) and stop it with it."""
+
+    async def _start(_app: Any, _loop: Any) -> None:
+        await start_outbox()
+
+    async def _stop(_app: Any, _loop: Any) -> None:
+        await stop_outbox()
+        await close_shared_client()
+
+    app.register_listener(_start, "after_server_start")
+    app.register_listener(_stop, "before_server_stop")
