@@ -1,0 +1,1 @@
+"""Rasa-side code of the EMILE assistant: NLG, catalogues, channels, language detection."""

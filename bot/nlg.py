@@ -1,0 +1,257 @@
+"""Rasa NLG that renders domain responses through the gettext catalogues of locales/."""
+
+from __future__ import annotations
+
+import copy
+import logging
+import random
+import re
+import string
+from pathlib import Path
+from typing import Any
+
+from rasa.core.nlg.generator import ResponseVariationFilter
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.formatting import format_value
+from bot.i18n import (
+    CHOICE_KEYS,
+    LANGUAGE_SLOT,
+    LOCALES_DIR,
+    Catalogues,
+    Language,
+    button_context,
+)
+
+logger = logging.getLogger(__name__)
+
+Responses = dict[str, list[dict[str, Any]]]
+
+# Keys that rasa-sdk's `dispatcher.utter_message` and Rasa itself put beside the values.
+NOT_VALUES = frozenset(
+    {
+        "attachment",
+        "buttons",
+        "custom",
+        "domain_responses",
+        "elements",
+        "image",
+        "json_message",
+        "quick_replies",
+        "response",
+        "template",
+        "text",
+    }
+)
+LANGUAGE_NAME = "language_name"
+LABEL_RESPONSE = "utter_{name}_{code}"
+CODE = re.compile(r"[A-Za-z0-9_]+")
+
+
+class CatalogueNLG(TemplatedNaturalLanguageGenerator):  # type: ignore[misc]
+    """Picks a response variation as Rasa does, translates it and fills its placeholders."""
+
+    # The parent class matters: `rasa run` builds the NLG before the model is loaded (so
+    # with an empty domain), then Agent.load_model sets `responses` only on instances of
+    # TemplatedNaturalLanguageGenerator.
+
+    def __init__(
+        self,
+        endpoint_config: EndpointConfig | None = None,
+        domain: Domain | None = None,
+        locales_dir: str | Path | None = None,
+    ) -> None:
+        super().__init__(domain.responses if domain is not None else {})
+        options = getattr(endpoint_config, "kwargs", None) or {}
+        # endpoints.yml may say `locales_dir: ...` (relative to where rasa runs).
+        self.catalogues = Catalogues(Path(locales_dir or options.get("locales_dir") or LOCALES_DIR))
+
+    async def generate(
+        self,
+        utter_action: str,
+        tracker: DialogueStateTracker,
+        output_channel: str,
+        **kwargs: Any,
+    ) -> dict[str, Any] | None:
+        """Render a response for the conversation's language, slots and the caller's values."""
+        responses = kwargs.pop("domain_responses", None)
+        return self.render(
+            utter_action, tracker.current_slot_values(), output_channel, kwargs, responses
+        )
+
+    def generate_from_slots(
+        self,
+        utter_action: str,
+        filled_slots: dict[str, Any],
+        output_channel: str,
+        **kwargs: Any,
+    ) -> dict[str, Any] | None:
+        """Render a response from slot values (the parent class's synchronous entry point)."""
+        responses = kwargs.pop("domain_responses", None)
+        return self.render(utter_action, filled_slots, output_channel, kwargs, responses)
+
+    def render(
+        self,
+        name: str,
+        slots: dict[str, Any],
+        output_channel: str,
+        values: dict[str, Any],
+        responses: Responses | None = None,
+    ) -> dict[str, Any] | None:
+        """The message for a response, or None when the domain has no such response."""
+        # ActionBotResponse passes the domain's responses; custom actions' messages do not.
+        known: Responses = responses or self.responses or {}
+        variation = _pick_variation(known, name, output_channel, slots)
+        if variation is None:
+            return None
+        merged = dict(slots or {})
+        merged.update({k: v for k, v in values.items() if k not in NOT_VALUES and v is not None})
+        language = self.catalogues.languages.resolve(merged.get(LANGUAGE_SLOT))
+        merged.setdefault(LANGUAGE_NAME, language.name)
+        renderer = _Renderer(
+            name=name,
+            language=language,
+            catalogues=self.catalogues,
+            values=merged,
+            responses=known,
+            output_channel=output_channel,
+        )
+        message = copy.deepcopy(variation)
+        if isinstance(message.get("text"), str):
+            message["text"] = renderer.text(name, message["text"])
+        for key in CHOICE_KEYS:
+            for choice in message.get(key) or []:
+                if not isinstance(choice, dict):
+                    continue
+                if isinstance(choice.get("title"), str):
+                    choice["title"] = renderer.text(button_context(name), choice["title"])
+                if isinstance(choice.get("payload"), str):
+                    choice["payload"] = renderer.payload(choice["payload"])
+        message[LANGUAGE_SLOT] = language.code
+        return message
+
+
+def _pick_variation(
+    responses: Responses, name: str, output_channel: str, slots: dict[str, Any]
+) -> dict[str, Any] | None:
+    """One variation chosen as TemplatedNaturalLanguageGenerator does (channel, conditions)."""
+    if name not in responses:
+        return None
+    suitable = ResponseVariationFilter(responses).responses_for_utter_action(
+        name, output_channel, slots or {}
+    )
+    return random.choice(suitable) if suitable else None
+
+
+def _label_kinds(field: str) -> list[str]:
+    """`verdict_reasons` → verdict_reasons, verdict_reason, reasons, reason."""
+    parts = field.split("_")
+    kinds: list[str] = []
+    for start in range(len(parts)):
+        tail = "_".join(parts[start:])
+        kinds.append(tail)
+        if tail.endswith("s"):
+            kinds.append(tail[:-1])
+    return kinds
+
+
+class _Renderer:
+    """Translates and fills the texts of one message."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        language: Language,
+        catalogues: Catalogues,
+        values: dict[str, Any],
+        responses: Responses,
+        output_channel: str,
+    ) -> None:
+        self.name = name
+        self.language = language
+        self.catalogues = catalogues
+        self.values = values
+        self.responses = responses
+        self.output_channel = output_channel
+
+    def text(self, context: str, source: str) -> str:
+        """The translation of `source` in `context`, its placeholders filled."""
+        translated, shown_in = self.catalogues.lookup(self.language, context, source)
+        # Values follow the language the text is in: a French fallback gets French dates.
+        try:
+            return self._fill(translated, shown_in)
+        except ValueError:
+            logger.error(
+                "Broken placeholders in the %s translation of %r (%s); using the source text",
+                shown_in.code,
+                source,
+                context,
+            )
+        source_language = self.catalogues.languages.by_code[self.catalogues.languages.source]
+        try:
+            return self._fill(source, source_language)
+        except ValueError:
+            logger.error("Broken placeholders in %r (%s); sent as it is", source, context)
+            return source
+
+    def payload(self, payload: str) -> str:
+        """A payload filled as Rasa fills it (`{{` → `{`, raw values), never translated."""
+        try:
+            parsed = list(string.Formatter().parse(payload))
+        except ValueError:
+            return payload
+        # `/inform{"a":"b"}` is JSON, not placeholders: Rasa sends it unchanged too.
+        if any(field is not None and not field.isidentifier() for _, field, _, _ in parsed):
+            return payload
+        parts: list[str] = []
+        for literal, field, _spec, _conversion in parsed:
+            parts.append(literal)
+            if field is not None:
+                value = self.values.get(field)
+                if value is None:
+                    logger.warning("Response %s: no value for {%s} in a payload", self.name, field)
+                else:
+                    parts.append(str(value))
+        return "".join(parts)
+
+    def _fill(self, text: str, language: Language) -> str:
+        parts: list[str] = []
+        for literal, field, _spec, _conversion in string.Formatter().parse(text):
+            parts.append(literal)
+            if field is not None:
+                parts.append(self._value(field, language))
+        return "".join(parts)
+
+    def _value(self, field: str, language: Language) -> str:
+        value = self.values.get(field)
+        if value is None:
+            logger.warning("Response %s: no value for placeholder {%s}", self.name, field)
+            return ""
+
+        def label(name: str, code: str) -> str | None:
+            return self._label(name, code, language)
+
+        try:
+            return format_value(field, value, language.babel_locale, label=label)
+        except (ValueError, TypeError, ArithmeticError) as error:
+            logger.warning(
+                "Response %s: cannot format {%s}=%r (%s)", self.name, field, value, error
+            )
+            return str(value)
+
+    def _label(self, field: str, code: str, language: Language) -> str | None:
+        """The text of response `utter_<kind>_<code>` for a code, if the domain has one."""
+        if not CODE.fullmatch(code):
+            return None
+        for candidate in _label_kinds(field):
+            label_name = LABEL_RESPONSE.format(name=candidate, code=code)
+            variation = _pick_variation(
+                self.responses, label_name, self.output_channel, self.values
+            )
+            if variation is not None and isinstance(variation.get("text"), str):
+                return self.catalogues.lookup(language, label_name, variation["text"])[0]
+        return None
