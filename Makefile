@@ -10,7 +10,7 @@ UV := $(VENV)/uv/bin/uv
 API_PY := $(VENV)/api/bin/python
 BOT_PY := $(VENV)/assistant/bin/python
 
-.PHONY: help setup run test lint format typecheck test-api test-assistant bench-api lock postgres clean
+.PHONY: help setup run test lint format typecheck bench-api lock postgres catalogs clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -48,8 +48,13 @@ format: $(VENV)/api/.installed ## Format and fix what ruff can
 	$(VENV)/api/bin/ruff format .
 	$(VENV)/api/bin/ruff check --fix .
 
-typecheck: $(VENV)/api/.installed ## mypy on api/ (and actions/ in the assistant environment)
+typecheck: setup ## mypy on api/ (API environment) and actions/ (assistant environment)
 	$(VENV)/api/bin/mypy api
+	$(VENV)/assistant/bin/mypy actions
+
+catalogs: $(VENV)/assistant/.installed ## Extract texts from domain.yml and update every catalogue
+	$(BOT_PY) scripts/catalogs.py extract
+	$(BOT_PY) scripts/catalogs.py update
 
 postgres: ## Start the throw-away PostgreSQL used by the tests and benchmarks
 	scripts/postgres.sh

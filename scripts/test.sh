@@ -20,6 +20,11 @@ if compgen -G "actions/*.py" >/dev/null; then
   .venv/assistant/bin/mypy actions
 fi
 
+if [ -f domain.yml ]; then
+  step "catalogues (template up to date, complete languages complete)"
+  .venv/assistant/bin/python scripts/catalogs.py check
+fi
+
 step "API tests (SQLite and PostgreSQL)"
 .venv/api/bin/python -m pytest tests/api "$@"
 
