@@ -36,10 +36,17 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_seed_territories(args: argparse.Namespace, settings: Settings) -> int:
     """Load the territory catalogue from its data file."""
-    from api.services.territories import seed_territories
+    from api.services.territories import TerritoryFileError, load_territory_file, seed_territories
 
+    path = args.file or settings.territories_file
+    try:
+        # Checked before connecting, so that a bad file never touches the database.
+        load_territory_file(path)
+    except TerritoryFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     with _session(settings) as session:
-        count = seed_territories(session, args.file or settings.territories_file)
+        count = seed_territories(session, path)
     print(f"{count} territories loaded")
     return 0
 
@@ -49,7 +56,7 @@ def cmd_seed_workshops(args: argparse.Namespace, settings: Settings) -> int:
     from api.services.workshops import seed_sample_workshops
 
     with _session(settings) as session:
-        count = seed_sample_workshops(session)
+        count = seed_sample_workshops(session, timezone=settings.timezone)
     print(f"{count} sample workshops added")
     return 0
 

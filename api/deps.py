@@ -31,7 +31,8 @@ def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent, so a failed commit is never a 2xx.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
@@ -46,12 +47,16 @@ def get_principal(
     key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
     if key is None or key.revoked_at is not None or not secret_matches(secret, key.secret_hash):
         raise ApiError(401, "unauthorized", "this API key is not valid")
-    return Principal(
+    principal = Principal(
         key_id=key.id,
         name=key.name,
         scopes=frozenset(Scope(s) for s in key.scopes),
         territories=None if key.territories is None else frozenset(key.territories),
     )
+    # The handler runs in another threadpool slot: holding the connection (and SQLite's write
+    # lock) until then lets waiting requests take every slot, and nothing moves any more.
+    session.commit()
+    return principal
 
 
 def require(*scopes: Scope) -> Callable[[Principal], Principal]:

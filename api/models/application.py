@@ -46,8 +46,8 @@ class Application(Base):
     right_to_work: Mapped[RightToWork] = mapped_column(enum_column(RightToWork))
     work_situation: Mapped[WorkSituation] = mapped_column(enum_column(WorkSituation))
     ready_to_move: Mapped[ReadyToMove] = mapped_column(enum_column(ReadyToMove))
-    adults: Mapped[int]
-    children: Mapped[int]
+    adults: Mapped[int | None]
+    children: Mapped[int | None]
     trades: Mapped[list[str]] = mapped_column(JSON, default=list)
     experience_years: Mapped[int | None]
     driving_licence: Mapped[DrivingLicence] = mapped_column(enum_column(DrivingLicence))

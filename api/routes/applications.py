@@ -1,5 +1,264 @@
-"""Applications routes."""
+"""Applications: the assistant submits them, operators list, read, export, move and erase them."""
 
-from fastapi import APIRouter
+from datetime import date
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi.responses import StreamingResponse
+
+from api.audit import record
+from api.deps import SessionDep, SettingsDep, require
+from api.enums import ApplicationStatus, Language, Scope, Verdict
+from api.errors import ApiError, error_responses
+from api.models.base import utcnow
+from api.schemas.applications import (
+    ApplicationCreate,
+    ApplicationOut,
+    Erased,
+    StatusChangeOut,
+    StatusUpdate,
+)
+from api.schemas.fields import SearchText
+from api.schemas.pagination import PAGE_MAX, Page
+from api.security import Principal
+from api.services import applications as service
+from api.services.erasure import erase_application
+from api.services.export import csv_chunks
 
 router = APIRouter(tags=["applications"])
+
+WriterDep = Annotated[Principal, Depends(require(Scope.applications_write))]
+ReaderDep = Annotated[Principal, Depends(require(Scope.applications_read))]
+UpdaterDep = Annotated[Principal, Depends(require(Scope.applications_update))]
+ReferencePath = Annotated[
+    str, Path(min_length=1, max_length=40, description="The reference code, e.g. K7P4XM.")
+]
+IdempotencyKeyHeader = Annotated[
+    str,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[\x20-\x7e]+$",
+        description="Chosen once per application by the client; a retry sends the same key.",
+    ),
+]
+
+
+def _json_errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """`error_responses` for a route whose success is not JSON (its errors still are)."""
+    schema = {"$ref": "#/components/schemas/ErrorBody"}
+    return {
+        code: {
+            "description": entry["description"],
+            "content": {"application/json": {"schema": schema}},
+        }
+        for code, entry in error_responses(*codes).items()
+    }
+
+
+class CSVResponse(StreamingResponse):
+    """A streamed CSV file."""
+
+    media_type = "text/csv"
+
+
+def application_filters(
+    status: ApplicationStatus | None = None,
+    territory: Annotated[str | None, Query(pattern=r"^[a-z0-9_-]{1,40}$")] = None,
+    verdict: Verdict | None = None,
+    language: Language | None = None,
+    created_from: Annotated[
+        date | None, Query(description="First day included (Europe/Paris).")
+    ] = None,
+    created_to: Annotated[
+        date | None, Query(description="Last day included (Europe/Paris).")
+    ] = None,
+    q: Annotated[
+        SearchText | None, Query(description="Part of a first name, last name or reference.")
+    ] = None,
+) -> service.ApplicationFilters:
+    """The list and export filters from the query string."""
+    return service.ApplicationFilters(
+        status=status,
+        territory=territory,
+        verdict=verdict,
+        language=language,
+        created_from=created_from,
+        created_to=created_to,
+        q=q or None,
+    )
+
+
+FiltersDep = Annotated[service.ApplicationFilters, Depends(application_filters)]
+
+
+def _timezone(settings: SettingsDep) -> ZoneInfo:
+    return ZoneInfo(settings.timezone)
+
+
+TimezoneDep = Annotated[ZoneInfo, Depends(_timezone)]
+
+
+@router.post(
+    "/applications",
+    status_code=201,
+    response_model=ApplicationOut,
+    responses={
+        200: {
+            "model": ApplicationOut,
+            "description": "This Idempotency-Key already made this application: the same result",
+            "headers": {
+                "Idempotent-Replayed": {
+                    "description": "`true` when the answer is a replay",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+        **error_responses(400, 401, 403, 410, 422),
+    },
+)
+def create_application(
+    data: ApplicationCreate,
+    principal: WriterDep,
+    session: SessionDep,
+    response: Response,
+    idempotency_key: IdempotencyKeyHeader,
+) -> ApplicationOut:
+    """Submit a pre-qualified application; retries with the same Idempotency-Key are safe."""
+    application, replayed = service.create_application(
+        session, principal, idempotency_key.strip(), data
+    )
+    if replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        record(session, principal, "create", "application", application.id)
+    session.commit()
+    return ApplicationOut.of(application)
+
+
+@router.get(
+    "/applications",
+    response_model=Page[ApplicationOut],
+    responses=error_responses(401, 403, 422),
+)
+def list_applications(
+    principal: ReaderDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    tz: TimezoneDep,
+    filters: FiltersDep,
+    page: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 1,
+    page_size: Annotated[int, Query(ge=1, description="At most EMILE_PAGE_SIZE_MAX.")] = 50,
+) -> Page[ApplicationOut]:
+    """The applications this key sees, newest first, filtered and paginated."""
+    if page_size > settings.page_size_max:
+        raise ApiError(
+            422, "invalid_input", f"page_size: at most {settings.page_size_max} per page"
+        )
+    items, total = service.list_applications(session, principal, filters, tz, page, page_size)
+    record(
+        session,
+        principal,
+        "list",
+        "application",
+        detail=f"{filters.summary()} page={page} page_size={page_size}",
+    )
+    session.commit()
+    return Page(
+        items=[ApplicationOut.of(a) for a in items], total=total, page=page, page_size=page_size
+    )
+
+
+@router.get(
+    "/applications/export.csv",
+    response_class=CSVResponse,
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "UTF-8 with BOM, `;`-separated, CRLF; dates in Europe/Paris",
+        },
+        **_json_errors(401, 403, 422),
+    },
+)
+def export_applications(
+    principal: ReaderDep, session: SessionDep, tz: TimezoneDep, filters: FiltersDep
+) -> CSVResponse:
+    """The filtered applications as a CSV file for a French spreadsheet."""
+    record(session, principal, "export", "application", detail=filters.summary())
+    session.commit()
+    filename = f"candidatures-emile-{utcnow().astimezone(tz):%Y%m%d-%H%M}.csv"
+    return CSVResponse(
+        csv_chunks(service.iter_applications(session, principal, filters, tz), tz),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@router.get(
+    "/applications/{reference}",
+    response_model=ApplicationOut,
+    responses=error_responses(401, 403, 404, 422),
+)
+def read_application(
+    reference: ReferencePath, principal: ReaderDep, session: SessionDep
+) -> ApplicationOut:
+    """One application, if this key's territories include it."""
+    application = service.find_by_reference(session, principal, reference)
+    record(session, principal, "read", "application", application.id)
+    session.commit()
+    return ApplicationOut.of(application)
+
+
+@router.get(
+    "/applications/{reference}/history",
+    response_model=list[StatusChangeOut],
+    responses=error_responses(401, 403, 404, 422),
+)
+def application_history(
+    reference: ReferencePath, principal: ReaderDep, session: SessionDep
+) -> list[StatusChangeOut]:
+    """The application's status changes, its creation first."""
+    application = service.find_by_reference(session, principal, reference)
+    changes = service.history(session, application)
+    record(session, principal, "history", "application", application.id)
+    session.commit()
+    return [StatusChangeOut.of(c) for c in changes]
+
+
+@router.post(
+    "/applications/{reference}/status",
+    response_model=ApplicationOut,
+    responses=error_responses(400, 401, 403, 404, 409, 422),
+)
+def change_status(
+    reference: ReferencePath, update: StatusUpdate, principal: UpdaterDep, session: SessionDep
+) -> ApplicationOut:
+    """Move the application along its pipeline, with a note; recorded in its history."""
+    application = service.find_by_reference(session, principal, reference, for_update=True)
+    change = service.change_status(session, principal, application, update.status, update.note)
+    record(
+        session,
+        principal,
+        "status_change",
+        "application",
+        application.id,
+        detail=f"{change.from_status} -> {change.to_status}",
+    )
+    session.commit()
+    return ApplicationOut.of(application)
+
+
+@router.delete(
+    "/applications/{reference}",
+    response_model=Erased,
+    responses=error_responses(401, 403, 404, 422),
+)
+def erase(reference: ReferencePath, principal: UpdaterDep, session: SessionDep) -> Erased:
+    """Erase the application and the person's bookings and callback requests, for good."""
+    application = service.find_by_reference(session, principal, reference, for_update=True)
+    erase_application(session, application, "operator", principal)
+    session.commit()
+    return Erased()

@@ -1,0 +1,20 @@
+"""Entries of the audit log."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class AuditEntryOut(BaseModel):
+    """Who did what to which record, and when."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor: str
+    api_key_id: int | None
+    action: str
+    resource: str
+    resource_id: str | None
+    detail: str | None
