@@ -25,7 +25,7 @@ router = APIRouter(tags=["territories"])
 AnyKey = Annotated[Principal, Depends(get_principal)]
 CodePath = Annotated[
     str,
-    Path(pattern=TERRITORY_CODE_PATTERN, description="e.g. `cantal`, `maine-et-loire`"),
+    Path(pattern=TERRITORY_CODE_PATTERN, description="e.g. `cantal`, `maine_et_loire`"),
 ]
 LangQuery = Annotated[
     Language,

@@ -8,10 +8,10 @@ from api.enums import Language, Sector
 from api.models import Territory
 from api.schemas.fields import Line, Paragraph
 
-TERRITORY_CODE_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+TERRITORY_CODE_PATTERN = r"^[a-z0-9][a-z0-9_]{0,39}$"
 
 TerritoryCode = Annotated[str, StringConstraints(pattern=TERRITORY_CODE_PATTERN)]
-"""A territory's code: lower-case letters, digits and dashes, such as `maine-et-loire`."""
+"""A territory's code: lower-case letters, digits and underscores, such as `maine_et_loire`."""
 
 TextLine = Annotated[Paragraph, Field(max_length=2000)]
 Town = Annotated[Line, Field(max_length=80)]

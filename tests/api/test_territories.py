@@ -11,9 +11,9 @@ ACTIVE_2024 = {
     "cher",
     "indre",
     "lozere",
-    "maine-et-loire",
+    "maine_et_loire",
     "savoie",
-    "seine-maritime",
+    "seine_maritime",
 }
 EARLIER = {"doubs", "lot", "mayenne"}
 
