@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from api.console import install_console
 from api.db import make_engine, make_sessionmaker
 from api.errors import ErrorBody, install_error_handlers
 from api.routes import ROUTERS
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    install_console(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -4,7 +4,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -300,6 +300,17 @@ def list_applications(
     )
     query = _ordered(principal, filters, tz).offset((page - 1) * page_size).limit(page_size)
     return list(session.scalars(query)), total or 0
+
+
+def count_by_status(
+    session: Session, principal: Principal, filters: ApplicationFilters, tz: ZoneInfo
+) -> dict[ApplicationStatus, int]:
+    """How many applications this key sees in each status, with every filter but the status."""
+    conditions = _conditions(principal, replace(filters, status=None), tz)
+    rows = session.execute(
+        select(Application.status, func.count()).where(*conditions).group_by(Application.status)
+    )
+    return {status: count for status, count in rows.tuples()}
 
 
 def iter_applications(

@@ -1,0 +1,17 @@
+"""The operator console: French server-rendered pages for the programme's teams, at /console."""
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.console.rendering import HERE
+from api.console.routes import console_error, router, sign_in_required
+from api.console.security import ConsoleError, SignInRequired
+
+
+def install_console(app: FastAPI) -> None:
+    """Serve the console's pages and stylesheet on `app`."""
+    # Before the router: its last route answers every other /console address with a 404 page.
+    app.mount("/console/static", StaticFiles(directory=HERE / "static"), name="console_static")
+    app.include_router(router)
+    app.add_exception_handler(SignInRequired, sign_in_required)
+    app.add_exception_handler(ConsoleError, console_error)
