@@ -1,0 +1,72 @@
+"""Speed-ups of Rasa 3.6 internals that change no behaviour, applied by bot/tracker_store.py
+(the module endpoints.yml makes the Rasa server import).
+
+- `RemoteAction._validate_action_result` checks every action server response with
+  `jsonschema.validate`, which also re-validates the (constant) schema against its
+  meta-schema on every call: with jsonschema 4.17 that took ~130 ms per action call here,
+  more than half the time of a message. The same check with the validator built once.
+- `Event.resolve_by_type` walks every subclass of `Event` for each event it deserialises
+  (a conversation's events are read back from the tracker store on every message): the
+  class found for a type name is remembered.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+_applied = False
+
+
+def apply() -> None:
+    """Install the patches (idempotent)."""
+    global _applied
+    if _applied:
+        return
+    from jsonschema import ValidationError  # type: ignore[import-untyped]
+    from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
+    from jsonschema.validators import validator_for  # type: ignore[import-untyped]
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+
+    def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        # As jsonschema.validate(result, schema) does, minus checking the schema again.
+        error = best_match(validator.iter_errors(result))
+        if error is None:
+            return True
+        if isinstance(error, ValidationError):
+            error.message += (
+                ". Failed to validate Action server response from API, "
+                "make sure your response from the Action endpoint is valid. "
+                f"For more information about the format visit {DOCS_BASE_URL}/custom-actions"
+            )
+        raise error
+
+    RemoteAction._validate_action_result = _validate_action_result
+    _cache_event_types()
+    _applied = True
+    logger.debug("Rasa patches applied: action response validation compiled once")
+
+
+def _cache_event_types() -> None:
+    from rasa.shared.core.events import Event
+
+    original = Event.resolve_by_type
+    found: dict[str, Any] = {}
+
+    def resolve_by_type(type_name: str, default: Any = None) -> Any:
+        cls = found.get(type_name)
+        if cls is None:
+            cls = original(type_name, default)
+            if cls is not None and cls is not default:
+                found[type_name] = cls
+        return cls
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)

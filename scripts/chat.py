@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Chat with the running assistant (`make run`) in a terminal, through its REST channel.
+
+    .venv/assistant/bin/python scripts/chat.py                # a new conversation
+    .venv/assistant/bin/python scripts/chat.py --phone +33612345678   # as an SMS user
+    .venv/assistant/bin/python scripts/chat.py --sender me    # continue conversation "me"
+
+Choices are numbered: type the number to tap one, as on SMS. Ctrl-D or /quit leaves.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any
+
+
+def send(url: str, sender: str, text: str, metadata: dict[str, Any] | None) -> list[dict]:
+    """One message to the REST channel; the bot's answers."""
+    body: dict[str, Any] = {"sender": sender, "message": text}
+    if metadata:
+        body["metadata"] = metadata
+    request = urllib.request.Request(
+        f"{url.rstrip('/')}/webhooks/rest/webhook",
+        data=json.dumps(body).encode("utf-8"),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        answer = json.loads(response.read().decode("utf-8"))
+    return answer if isinstance(answer, list) else []
+
+
+def show(messages: list[dict]) -> list[dict]:
+    """Print the bot's messages with their choices numbered; the choices."""
+    choices: list[dict] = []
+    for message in messages:
+        if message.get("text"):
+            print(f"bot: {message['text']}")
+        for button in message.get("buttons") or []:
+            choices.append(button)
+            print(f"     {len(choices)}. {button.get('title')}")
+    return choices
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://127.0.0.1:5005", help="the Rasa server")
+    parser.add_argument("--sender", default=None, help="conversation id (default: a new one)")
+    parser.add_argument("--phone", default=None, help="pass this number as the channel would")
+    args = parser.parse_args()
+    sender = args.sender or f"terminal-{uuid.uuid4().hex[:8]}"
+    metadata = {"phone": args.phone} if args.phone else None
+    print(f"conversation {sender} with {args.url}; type a message, a number to choose, /quit")
+    choices: list[dict] = []
+    while True:
+        try:
+            text = input("you: ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if text in ("/quit", "/exit"):
+            return 0
+        if not text:
+            continue
+        if text.isdigit() and 1 <= int(text) <= len(choices):
+            chosen = choices[int(text) - 1]
+            print(f"     ({chosen.get('title')})")
+            text = chosen.get("payload") or text
+        try:
+            choices = show(send(args.url, sender, text, metadata))
+        except (urllib.error.URLError, OSError) as error:
+            print(f"cannot reach the assistant at {args.url}: {error} (is `make run` running?)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
