@@ -10,7 +10,7 @@ UV := $(VENV)/uv/bin/uv
 API_PY := $(VENV)/api/bin/python
 BOT_PY := $(VENV)/assistant/bin/python
 
-.PHONY: help setup run test lint format typecheck bench-api lock postgres catalogs clean
+.PHONY: help setup run chat test lint format typecheck bench-api bench bench-channels sms-report lock postgres catalogs clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ setup: $(VENV)/api/.installed $(VENV)/assistant/.installed ## Build both environ
 run: setup ## Set up and run the assistant (API, action server, Rasa server) on this machine
 	scripts/run.sh
 
+chat: $(VENV)/assistant/.installed ## Talk to the running assistant (make run) in this terminal
+	$(BOT_PY) scripts/chat.py
+
 test: setup ## Set up and pass every test (starts a local PostgreSQL for the API tests)
 	scripts/test.sh
 
@@ -61,6 +64,19 @@ postgres: ## Start the throw-away PostgreSQL used by the tests and benchmarks
 
 bench-api: $(VENV)/api/.installed ## Benchmark the API (10,000 applications; SQLite and PostgreSQL)
 	scripts/bench_api.sh
+
+bench: setup ## Benchmark whole conversations over REST: our stack, bare parse, the rasa-init peer
+	$(BOT_PY) scripts/bench_assistant.py
+
+bench-channels: setup ## Benchmark REST, Telegram and SMS side by side (fake provider servers)
+	$(BOT_PY) scripts/bench_channels.py
+
+sms-report: setup ## SMS segments and encoding of a whole application, per language
+	mkdir -p var
+	EMILE_SMS_TRANSCRIPT=$(CURDIR)/var/sms-transcript.json $(BOT_PY) -m pytest -q -s \
+	  "tests/e2e/test_sms.py::test_whole_application_in_french_by_sms" \
+	  "tests/e2e/test_sms.py::test_whole_application_in_english_by_sms"
+	$(BOT_PY) scripts/sms_segments_report.py var/sms-transcript.json
 
 lock: $(UV) ## Re-pin requirements/*.txt from requirements/*.in
 	$(UV) pip compile -q --python-version 3.10 --python-platform x86_64-unknown-linux-gnu requirements/api.in -o requirements/api.txt

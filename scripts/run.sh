@@ -16,11 +16,13 @@ export EMILE_DATA_DIR="$DATA_DIR"
 export EMILE_API_URL="${EMILE_API_URL:-http://$API_HOST:$API_PORT}"
 export EMILE_ACTIONS_URL="${EMILE_ACTIONS_URL:-http://127.0.0.1:$ACTIONS_PORT/webhook}"
 export EMILE_TRACKER_DB="${EMILE_TRACKER_DB:-$DATA_DIR/trackers.db}"
+export EMILE_OUTBOX_PATH="${EMILE_OUTBOX_PATH:-$DATA_DIR/outbox.db}"
 export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=3
 mkdir -p "$DATA_DIR" "$MODELS_DIR"
 
 API=.venv/api/bin/emile-api
 RASA=.venv/assistant/bin/rasa
+BOT_PY=.venv/assistant/bin/python
 # The Rasa training data (data/ also holds the eligibility rules and territories).
 TRAINING_DATA=(data/nlu data/rules.yml data/rules_forms.yml data/stories.yml)
 
@@ -48,6 +50,32 @@ if [ ! -s "$KEY_FILE" ]; then
 fi
 export EMILE_API_KEY_FILE="$KEY_FILE"
 
+# Channels: REST always; Telegram when TELEGRAM_BOT_TOKEN is set, SMS when
+# TWILIO_ACCOUNT_SID is set (Rasa refuses a section whose ${VARIABLES} are unset).
+CREDENTIALS="$DATA_DIR/credentials.yml"
+cp credentials.yml "$CREDENTIALS"
+channels="REST"
+if [ -n "${TELEGRAM_BOT_TOKEN:-}" ]; then
+  # A laptop without a public address polls Telegram; with TELEGRAM_PUBLIC_URL, a webhook.
+  if [ -z "${TELEGRAM_MODE:-}" ]; then
+    if [ -n "${TELEGRAM_PUBLIC_URL:-}" ]; then TELEGRAM_MODE=webhook; else TELEGRAM_MODE=polling; fi
+  fi
+  export TELEGRAM_MODE
+  if [ "$TELEGRAM_MODE" = webhook ] && [ -z "${TELEGRAM_SECRET_TOKEN:-}" ]; then
+    SECRET_FILE="$DATA_DIR/telegram.secret"
+    [ -s "$SECRET_FILE" ] || (umask 077; head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$SECRET_FILE")
+    TELEGRAM_SECRET_TOKEN="$(cat "$SECRET_FILE")"
+    export TELEGRAM_SECRET_TOKEN
+  fi
+  cat credentials.telegram.yml >>"$CREDENTIALS"
+  channels="$channels, Telegram ($TELEGRAM_MODE)"
+fi
+if [ -n "${TWILIO_ACCOUNT_SID:-}" ]; then
+  cat credentials.sms.yml >>"$CREDENTIALS"
+  channels="$channels, SMS"
+fi
+echo "==> channels: $channels"
+
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -71,13 +99,16 @@ pids+=($!)
 "$RASA" run actions --port "$ACTIONS_PORT" &
 pids+=($!)
 "$RASA" run --enable-api --interface "$RASA_HOST" --port "$RASA_PORT" --model "$MODEL" \
-  --endpoints endpoints.yml --credentials credentials.yml &
+  --endpoints endpoints.yml --credentials "$CREDENTIALS" &
 pids+=($!)
 
 wait_for "operator API" "http://$API_HOST:$API_PORT/api/v1/health" 60
 wait_for "action server" "http://127.0.0.1:$ACTIONS_PORT/health" 120
 echo "==> waiting for the Rasa server to load the model (about a minute)"
 wait_for "Rasa server" "http://$RASA_HOST:$RASA_PORT/status" 300
+if [ -n "${TELEGRAM_BOT_TOKEN:-}" ] && [ "$TELEGRAM_MODE" = webhook ]; then
+  "$BOT_PY" -m bot.channels.telegram_admin --credentials "$CREDENTIALS" set-webhook
+fi
 cat <<MSG
 ==> operator API     http://$API_HOST:$API_PORT/docs
 ==> action server    http://127.0.0.1:$ACTIONS_PORT/health

@@ -1,0 +1,336 @@
+"""The whole assistant on this machine, for end-to-end tests and benchmarks.
+
+Starts the operator API (uvicorn, its own SQLite database), the action server
+(`rasa run actions`) and the Rasa server (`rasa run --enable-api`, REST channel) with a
+trained model, on free ports, with every file in one temporary directory.
+
+    with Stack(workdir) as stack:
+        stack.say("someone", "bonjour")  # -> the bot's messages
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+API_VENV = ROOT / ".venv" / "api" / "bin"
+BOT_VENV = ROOT / ".venv" / "assistant" / "bin"
+# The Rasa training data (data/ holds other YAML files too): as scripts/run.sh.
+TRAINING_DATA = ["data/nlu", "data/rules.yml", "data/rules_forms.yml", "data/stories.yml"]
+MODELS_DIR = ROOT / "models"
+MODEL_NAME = "emile"
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http(
+    method: str,
+    url: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 60.0,
+) -> tuple[int, Any]:
+    """A JSON request with the standard library: (status, decoded body or text)."""
+    data = None if body is None else json.dumps(body).encode("utf-8")
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            raw = response.read().decode("utf-8")
+            status = response.status
+    except urllib.error.HTTPError as error:
+        raw = error.read().decode("utf-8")
+        status = error.code
+    try:
+        return status, json.loads(raw) if raw else None
+    except ValueError:
+        return status, raw
+
+
+def wait_until(
+    check: Any, timeout: float, what: str, process: subprocess.Popen | None = None
+) -> None:
+    """Poll `check()` until it is true; fail after `timeout` s or if `process` died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{what}: the process exited with {process.returncode}")
+        with contextlib.suppress(OSError, ValueError):
+            if check():
+                return
+        time.sleep(0.5)
+    raise TimeoutError(f"{what}: not ready after {timeout:.0f} s")
+
+
+def ensure_model(out: Path = MODELS_DIR, log: Path | None = None) -> Path:
+    """A model trained on the current data: `rasa train` skips training when nothing changed.
+
+    Set EMILE_E2E_MODEL to use a given model file instead.
+    """
+    given = os.environ.get("EMILE_E2E_MODEL")
+    if given:
+        return Path(given)
+    out.mkdir(parents=True, exist_ok=True)
+    command = [
+        "nice",
+        str(BOT_VENV / "rasa"),
+        "train",
+        "--data",
+        *TRAINING_DATA,
+        "--config",
+        "config.yml",
+        "--domain",
+        "domain.yml",
+        "--out",
+        str(out),
+        "--fixed-model-name",
+        MODEL_NAME,
+    ]
+    with open(log or os.devnull, "ab") as sink:
+        subprocess.run(command, cwd=ROOT, check=True, stdout=sink, stderr=subprocess.STDOUT)
+    return out / f"{MODEL_NAME}.tar.gz"
+
+
+@dataclass
+class Stack:
+    """The API, the action server and the Rasa server, started in `workdir`."""
+
+    workdir: Path
+    model: Path | None = None
+    api_port: int = field(default_factory=free_port)
+    actions_port: int = field(default_factory=free_port)
+    rasa_port: int = field(default_factory=free_port)
+    env: dict[str, str] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+
+    # -- addresses
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}"
+
+    # -- lifecycle
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Prepare the database and keys, then start the three services."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        data_dir = self.workdir / "data"
+        data_dir.mkdir(exist_ok=True)
+        self.env = {
+            **os.environ,
+            "EMILE_DATA_DIR": str(data_dir),
+            "DATABASE_URL": f"sqlite:///{data_dir / 'emile.db'}",
+            "EMILE_API_URL": self.api_url,
+            "EMILE_OUTBOX_PATH": str(data_dir / "outbox.db"),
+            # Quick retries, so that a test sees the outbox deliver after an outage.
+            "EMILE_OUTBOX_BACKOFF_BASE_S": "0.5",
+            "EMILE_OUTBOX_BACKOFF_CAP_S": "2",
+            "EMILE_OUTBOX_POLL_S": "1",
+            "EMILE_API_TIMEOUT_S": "5",
+            "EMILE_ACTIONS_URL": f"{self.actions_url}/webhook",
+            "EMILE_TRACKER_DB": str(data_dir / "trackers.db"),
+            "PYTHONUNBUFFERED": "1",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+        }
+        self._api_cli("migrate")
+        self._api_cli("seed-territories")
+        self._api_cli("seed-workshops")
+        for role in ("assistant", "operator", "admin"):
+            self.keys[role] = self._api_cli(
+                "create-key", f"e2e-{role}", "--role", role, "--token-only"
+            ).strip()
+        self.env["EMILE_API_KEY"] = self.keys["assistant"]
+        self.start_api()
+        model = self.model or ensure_model(log=self.workdir / "train.log")
+        self._spawn(
+            "actions",
+            [str(BOT_VENV / "rasa"), "run", "actions", "--port", str(self.actions_port)],
+        )
+        self._spawn(
+            "rasa",
+            [
+                str(BOT_VENV / "rasa"),
+                "run",
+                "--enable-api",
+                "--port",
+                str(self.rasa_port),
+                "--interface",
+                "127.0.0.1",
+                "--model",
+                str(model),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+            ],
+        )
+        wait_until(
+            lambda: http("GET", f"{self.actions_url}/health", timeout=2)[0] == 200,
+            120,
+            "action server",
+            self.processes["actions"],
+        )
+        wait_until(self._rasa_ready, 300, "Rasa server", self.processes["rasa"])
+
+    def _rasa_ready(self) -> bool:
+        status, body = http("GET", f"{self.rasa_url}/status", timeout=2)
+        return status == 200 and isinstance(body, dict) and bool(body.get("model_file"))
+
+    def start_api(self) -> None:
+        """Start (or restart) the operator API on its port."""
+        self._spawn(
+            "api",
+            [
+                str(API_VENV / "uvicorn"),
+                "--factory",
+                "api.main:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.api_port),
+                "--log-level",
+                "warning",
+            ],
+        )
+        wait_until(
+            lambda: http("GET", f"{self.api_url}/api/v1/health", timeout=2)[0] == 200,
+            60,
+            "operator API",
+            self.processes["api"],
+        )
+
+    def stop_api(self) -> None:
+        """Stop the operator API (an outage)."""
+        self._terminate("api")
+
+    def stop(self) -> None:
+        """Stop every service started here."""
+        for name in list(self.processes):
+            self._terminate(name)
+
+    def _spawn(self, name: str, command: list[str]) -> None:
+        log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - kept with the process
+        self.processes[name] = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def _terminate(self, name: str) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+    def _api_cli(self, *args: str) -> str:
+        result = subprocess.run(
+            [str(API_VENV / "emile-api"), *args],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        return result.stdout
+
+    # -- talking to it
+
+    def say(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict]:
+        """Send one message through the REST channel; the bot's messages."""
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
+        status, messages = http("POST", f"{self.rasa_url}/webhooks/rest/webhook", body, timeout=120)
+        if status != 200 or not isinstance(messages, list):
+            raise AssertionError(f"REST webhook answered {status}: {messages!r}")
+        return messages
+
+    def tracker(self, sender: str) -> dict[str, Any]:
+        """The conversation's tracker (Rasa HTTP API)."""
+        status, body = http("GET", f"{self.rasa_url}/conversations/{sender}/tracker")
+        assert status == 200, body
+        return body
+
+    def execute(self, sender: str, action: str) -> dict[str, Any]:
+        """Run an action in a conversation, as if predicted (Rasa HTTP API)."""
+        status, body = http(
+            "POST", f"{self.rasa_url}/conversations/{sender}/execute", {"name": action}
+        )
+        assert status == 200, body
+        return body
+
+    def api(self, method: str, path: str, body: Any = None, role: str = "operator") -> Any:
+        """Call the operator API with a key of `role`; the decoded body (status checked)."""
+        status, answer = http(
+            method, f"{self.api_url}/api/v1{path}", body, headers={"X-API-Key": self.keys[role]}
+        )
+        if status >= 400:
+            raise AssertionError(f"{method} {path} -> {status}: {answer!r}")
+        return answer
+
+    def logs(self, name: str) -> str:
+        """What a service wrote so far."""
+        path = self.workdir / f"{name}.log"
+        return path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+
+
+@contextlib.contextmanager
+def running_stack(workdir: Path, model: Path | None = None) -> Iterator[Stack]:
+    """A started stack, stopped on exit."""
+    stack = Stack(workdir, model=model)
+    try:
+        stack.start()
+        yield stack
+    finally:
+        stack.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover - see scripts/e2e_stack.py
+    sys.exit("use scripts/e2e_stack.py")
