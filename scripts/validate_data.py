@@ -36,10 +36,12 @@ NLG_FAMILIES = ("utter_sector_",)
 
 
 def used_by_code() -> tuple[set[str], set[str]]:
-    """Responses named in actions/*.py: literal names, and prefixes of built names."""
+    """Responses named in actions/*.py and by the channels (bot/channels/*.py, e.g. the
+    reply to a photo): literal names, and prefixes of built names."""
     literals: set[str] = set()
     prefixes: set[str] = set(NLG_FAMILIES)
-    for path in sorted((ROOT / "actions").glob("*.py")):
+    sources = [*(ROOT / "actions").glob("*.py"), *(ROOT / "bot" / "channels").glob("*.py")]
+    for path in sorted(sources):
         text = path.read_text(encoding="utf-8")
         literals.update(_LITERAL.findall(text))
         prefixes.update(prefix + "_" for prefix in _FAMILY.findall(text))
@@ -92,9 +94,9 @@ def main() -> int:
             problems.append(f"response {name} is used by no rule, story, form or action")
             continue
         problems.append(message.strip())
-    # Responses named by actions must exist (a typo would fail only at run time).
+    # Responses named in code must exist (a typo would fail only at run time).
     missing = sorted(name for name in literals if name not in domain.responses)
-    problems += [f"actions name {name}, which domain.yml does not define" for name in missing]
+    problems += [f"the code names {name}, which domain.yml does not define" for name in missing]
     for problem in problems:
         print(f"FAIL {problem}")
     print(
