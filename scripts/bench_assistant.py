@@ -106,6 +106,7 @@ async def replay(base_url: str, conversations: int, concurrency: int, tag: str) 
     """Run `conversations` scripted conversations, `concurrency` at a time."""
     latencies: list[float] = []
     errors = 0
+    senders: list[str] = []
     queue: asyncio.Queue[int] = asyncio.Queue()
     for number in range(conversations):
         queue.put_nowait(number)
@@ -126,13 +127,25 @@ async def replay(base_url: str, conversations: int, concurrency: int, tag: str) 
                 latencies.append(time.perf_counter() - started)
                 if response.status_code != 200:
                     errors += 1
+            senders.append(sender)
 
     limits = httpx.Limits(max_connections=concurrency + 5)
     async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
         started = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    return {**summary(latencies, elapsed), "errors": errors, "concurrency": concurrency}
+        # Outside the timing: did each conversation end with an application reference?
+        completed = 0
+        for sender in senders:
+            tracker = (await client.get(f"/conversations/{sender}/tracker")).json()
+            completed += bool((tracker.get("slots") or {}).get("application_reference"))
+    return {
+        **summary(latencies, elapsed),
+        "errors": errors,
+        "concurrency": concurrency,
+        "conversations": len(senders),
+        "completed": completed,
+    }
 
 
 async def parse_only(base_url: str, rounds: int, concurrency: int) -> dict:

@@ -109,6 +109,38 @@ async def test_a_name_with_digits_gets_a_hint():
 
 
 @pytest.mark.asyncio
+async def test_a_name_read_as_an_unknown_language_is_a_name():
+    # Seen in the benchmark: "Bench" got choose_language (0.93) with a `language` "Bench".
+    tracker = form_tracker(
+        FORM,
+        "last_name",
+        text="Bench",
+        intent="choose_language",
+        confidence=0.93,
+        entities=[{"entity": "language", "value": "Bench"}],
+        slots={"consent_given": True, "first_name": "Amina", "language": "en"},
+    )
+    dispatcher, events = await validate(tracker)
+    assert slots_set(events)["last_name"] == "Bench"
+    assert responses(dispatcher) == []
+
+
+@pytest.mark.asyncio
+async def test_asking_for_english_during_the_name_is_not_a_name():
+    tracker = form_tracker(
+        FORM,
+        "last_name",
+        text="english please",
+        intent="choose_language",
+        confidence=0.95,
+        entities=[{"entity": "language", "value": "en"}],
+        slots={"consent_given": True, "first_name": "Amina"},
+    )
+    _dispatcher, events = await validate(tracker)
+    assert "last_name" not in slots_set(events)
+
+
+@pytest.mark.asyncio
 async def test_why_during_the_name_is_a_question_not_a_name():
     tracker = form_tracker(
         FORM,

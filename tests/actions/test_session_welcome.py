@@ -41,6 +41,18 @@ async def test_choosing_a_language_gives_the_welcome():
 
 
 @pytest.mark.asyncio
+async def test_a_word_that_is_no_language_keeps_the_conversation_language():
+    tracker = make_tracker(
+        {"language": "en", "welcomed": True},
+        intent="choose_language",
+        entities=[{"entity": "language", "value": "Bench"}],
+    )
+    said, events = await run(ActionWelcome(), tracker)
+    assert said == ["utter_ask_language"]
+    assert "language" not in slots_set(events)
+
+
+@pytest.mark.asyncio
 async def test_changing_the_language_later_confirms_it():
     tracker = make_tracker(
         {"language": "fr", "welcomed": True},
