@@ -644,10 +644,11 @@ class TelegramOutput(OutputChannel):
                 return
 
     async def _wait_before_send(self) -> None:
+        # `before_send` bounds its own wait (see _before_first_answer).
         pending, self._before_send = self._before_send, None
         if pending is not None and not pending.done():
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(pending), TYPING_WAIT_S)
+                await asyncio.shield(pending)
 
 
 # ---------------------------------------------------------------------------- handling updates
@@ -797,15 +798,19 @@ class TelegramHandler:
             answering.append(self._remove_keyboard(chat_id, message.message_id))
         acknowledged = asyncio.ensure_future(asyncio.gather(*answering))
         async with self._turn(chat_id):
-            await acknowledged
-            if not first:
-                logger.info("Telegram: a second press on one keyboard in %s ignored", chat_id)
+            if not first or not payload:
+                await acknowledged
+                if not first:
+                    logger.info("Telegram: a second press on one keyboard in %s", chat_id)
                 return
-            if not payload:
-                return
+            # The echo goes out while Rasa works on the payload (two Bot API round trips
+            # fewer before the answer); the answer waits for it, so the chat reads in order.
+            echo = None
             if title:
-                await TelegramOutput(self.client, self.payloads).send_echo(chat_id, title)
-            await self._to_rasa(update, chat_id, payload, metadata)
+                echo = asyncio.ensure_future(
+                    TelegramOutput(self.client, self.payloads).send_echo(chat_id, title)
+                )
+            await self._to_rasa(update, chat_id, payload, metadata, first=(acknowledged, echo))
 
     async def _answer(self, query_id: str) -> None:
         try:
@@ -822,12 +827,19 @@ class TelegramHandler:
             logger.info("Telegram: keyboard not removed: %s", error)
 
     async def _to_rasa(
-        self, update: Update, chat_id: str, text: str, metadata: dict[str, Any]
+        self,
+        update: Update,
+        chat_id: str,
+        text: str,
+        metadata: dict[str, Any],
+        first: Sequence[asyncio.Future[Any] | None] = (),
     ) -> None:
+        """Give Rasa the person's message; `first`: sends that must precede the answer."""
         typing: asyncio.Task[Any] | None = None
         if self.settings.typing:
             typing = asyncio.get_running_loop().create_task(self._typing(chat_id))
-        output = TelegramOutput(self.client, self.payloads, before_send=typing)
+        before = asyncio.ensure_future(_before_first_answer(first, typing))
+        output = TelegramOutput(self.client, self.payloads, before_send=before)
         message = UserMessage(
             text,
             output,
@@ -843,6 +855,9 @@ class TelegramHandler:
         except Exception:
             logger.exception("Telegram: Rasa failed on a message from %s", chat_id)
         finally:
+            # Whatever Rasa said (maybe nothing), the echo and the acknowledgement finish.
+            with contextlib.suppress(Exception):
+                await before
             if typing is not None and not typing.done():
                 typing.cancel()
 
@@ -864,6 +879,19 @@ class TelegramHandler:
             return
         if reply:
             await TelegramOutput(self.client, self.payloads).send_response(chat_id, reply)
+
+
+async def _before_first_answer(
+    first: Sequence[asyncio.Future[Any] | None], typing: asyncio.Future[Any] | None
+) -> None:
+    """Wait for the sends that must come first, then (briefly) for "typing…"."""
+    for pending in first:
+        if pending is not None:
+            with contextlib.suppress(Exception):
+                await pending
+    if typing is not None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.shield(typing), TYPING_WAIT_S)
 
 
 def _pressed_title(message: Message | None, data: str) -> str | None:
