@@ -33,3 +33,28 @@ def test_events_still_resolve_by_type():
         Event.resolve_by_type("nonsense")
     events = [{"event": "slot", "name": "a", "value": 1, "timestamp": 1.0}]
     assert Event.from_parameters(events[0]) == SlotSet("a", 1, timestamp=1.0)
+
+
+def test_minimal_graph_schemas_are_the_same_and_kept():
+    from rasa.engine.graph import GraphSchema, SchemaNode
+    from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+
+    def node(needs: dict, target: bool = False) -> SchemaNode:
+        return SchemaNode(
+            needs=needs,
+            uses=WhitespaceTokenizer,
+            constructor_name="create",
+            fn="process",
+            config={},
+            is_target=target,
+        )
+
+    rasa_patches.apply()
+    schema = GraphSchema(
+        {"a": node({}), "b": node({"x": "a"}), "c": node({"x": "b"}, True), "d": node({})}
+    )
+    first = schema.minimal_graph_schema(["c"])
+    assert set(first.nodes) == {"a", "b", "c"}
+    assert schema.minimal_graph_schema(["c"]) is first
+    assert set(schema.minimal_graph_schema(["a"]).nodes) == {"a"}
+    assert set(schema.minimal_graph_schema().nodes) == {"a", "b", "c"}  # the targets
