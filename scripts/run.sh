@@ -67,6 +67,11 @@ if [ -n "${TELEGRAM_BOT_TOKEN:-}" ]; then
     TELEGRAM_SECRET_TOKEN="$(cat "$SECRET_FILE")"
     export TELEGRAM_SECRET_TOKEN
   fi
+  if [ "$TELEGRAM_MODE" = polling ]; then
+    # Telegram refuses getUpdates while a webhook is set (say, from an earlier run).
+    "$BOT_PY" -m bot.channels.telegram_admin --credentials "$CREDENTIALS" delete-webhook >/dev/null ||
+      echo "warning: could not remove the Telegram webhook; polling may be refused" >&2
+  fi
   cat credentials.telegram.yml >>"$CREDENTIALS"
   channels="$channels, Telegram ($TELEGRAM_MODE)"
 fi

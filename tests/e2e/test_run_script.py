@@ -16,6 +16,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.stack import ROOT, free_port, http, wait_until
@@ -85,6 +86,11 @@ class RunningScript:
 @pytest.fixture(scope="module")
 def fake_telegram() -> Iterator[FakeTelegram]:
     fake = FakeTelegram().start()
+    # A webhook left from an earlier run: Telegram refuses getUpdates until it is removed.
+    response = httpx.post(
+        f"{fake.base_url}{TOKEN}/setWebhook", json={"url": "https://old.example.org/hook"}
+    )
+    assert response.status_code == 200
     yield fake
     fake.stop()
 
@@ -131,6 +137,7 @@ def test_a_person_talks_to_it_on_telegram_by_polling(
     fake_telegram.push_update(fake_telegram.text(person, "hello"))
     replies = fake_telegram.wait_quiet(person.id, since=mark, timeout=60)
     assert replies[0].text
+    assert fake_telegram.webhook.get("url", "") == ""  # the stale webhook was removed
 
 
 def test_ctrl_c_stops_every_service(running: RunningScript) -> None:
