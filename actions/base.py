@@ -351,6 +351,15 @@ class BaseFormValidator(FormValidationAction):
         """The hint response for one slot."""
         return self.hints.get(slot, "utter_hint_choice")
 
+    def reference_answer(self, tracker: Tracker, slot: str) -> dict[str, Any]:
+        """`{slot: code}` when the person just answered `slot` with a reference code."""
+        if tracker.get_slot(REQUESTED_SLOT) != slot:
+            return {}
+        if not answered_just_now(tracker, self.form_name()) or is_interruption(tracker):
+            return {}
+        code = find_reference(latest_text(tracker))
+        return {slot: code} if code else {}
+
     async def get_validation_events(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:

@@ -14,13 +14,6 @@ from rasa_sdk.types import DomainDict
 
 from actions.api_client import ApiError, NotFound, shared_client
 from actions.application import PhoneFormValidator, application_state
-from actions.base import (
-    REQUESTED_SLOT,
-    answered_just_now,
-    find_reference,
-    is_interruption,
-    latest_text,
-)
 from actions.vocabulary import APPLICATION_STATUS
 
 
@@ -50,12 +43,7 @@ class ValidateStatusForm(PhoneFormValidator):
     async def extract_status_reference(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if tracker.get_slot(REQUESTED_SLOT) != "status_reference":
-            return {}
-        if not answered_just_now(tracker, self.form_name()) or is_interruption(tracker):
-            return {}
-        code = find_reference(latest_text(tracker))
-        return {"status_reference": code} if code else {}
+        return self.reference_answer(tracker, "status_reference")
 
 
 class ActionCheckStatus(Action):

@@ -109,3 +109,37 @@ ANSWER_FIELDS: Final = (*ANSWER_CHOICES, *ANSWER_NUMBERS, *ANSWER_LISTS)
 
 DONT_KNOW: Final = "dont_know"
 """The value a button or the `dont_know` intent sets where the question allows it."""
+
+# docs/conversation-contract.md, "Intents": domain.yml and the NLU data of every language
+# have exactly these (tests/actions/test_domain_contract.py, scripts/nlu_report.py).
+INTENTS: Final = (
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "dont_know",
+    "inform",
+    "ask_program",
+    "check_eligibility",
+    "ask_territories",
+    "ask_territory_info",
+    "ask_workshops",
+    "ask_cost",
+    "ask_documents",
+    "ask_housing",
+    "ask_jobs",
+    "ask_support",
+    "ask_family",
+    "ask_human",
+    "choose_language",
+    "check_status",
+    "delete_my_data",
+    "bot_challenge",
+    "out_of_scope",
+    "menu",
+    "ask_why",
+    "ask_territory_for_trade",
+    "cancel_registration",
+    "stop_form",
+)

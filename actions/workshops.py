@@ -21,8 +21,6 @@ from actions.base import (
     entity_values,
     find_email,
     find_phone,
-    find_reference,
-    is_interruption,
     is_payload,
     language_of,
     latest_intent,
@@ -266,12 +264,7 @@ class ValidateCancellationForm(BaseFormValidator):
     async def extract_registration_reference(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if tracker.get_slot(REQUESTED_SLOT) != "registration_reference":
-            return {}
-        if not answered_just_now(tracker, self.form_name()) or is_interruption(tracker):
-            return {}
-        code = find_reference(latest_text(tracker))
-        return {"registration_reference": code} if code else {}
+        return self.reference_answer(tracker, "registration_reference")
 
 
 class ActionCancelRegistration(Action):

@@ -42,6 +42,7 @@ from tests.e2e.stack import (  # noqa: E402
     ensure_model,
     free_port,
     http,
+    rasa_command,
     wait_until,
 )
 
@@ -237,21 +238,7 @@ def start_rasa(stack: Stack, model: Path, name: str) -> tuple[subprocess.Popen, 
     log = (stack.workdir / f"{name}.log").open("ab")
     started = time.monotonic()
     process = subprocess.Popen(
-        [
-            str(BOT_VENV / "rasa"),
-            "run",
-            "--enable-api",
-            "--port",
-            str(port),
-            "--interface",
-            "127.0.0.1",
-            "--model",
-            str(model),
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            "credentials.yml",
-        ],
+        rasa_command(port, model),
         cwd=ROOT,
         env=env,
         stdout=log,

@@ -52,7 +52,6 @@ import os
 import queue
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -73,7 +72,7 @@ from bench_assistant import SCRIPT, percentile, summary  # noqa: E402
 
 from bot.channels.choices import ChoiceNumbering, render  # noqa: E402
 from bot.channels.sms import plan_sms  # noqa: E402
-from tests.e2e.stack import BOT_VENV, Stack, ensure_model, http  # noqa: E402
+from tests.e2e.stack import Stack, ensure_model, http, set_telegram_webhook  # noqa: E402
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, Person  # noqa: E402
 from tests.fakes.twilio_api import (  # noqa: E402
     ACCOUNT_SID,
@@ -204,19 +203,6 @@ def tracker_read_cost(rest: RestChannel, pid: int, reads: int = 5) -> float:
             tracker(rest.rasa_url, sender)
         used += thread_cpu_seconds(pid) - before
     return used / (reads * len(CHANNEL_SCRIPT))
-
-
-@dataclass
-class ChannelStack(Stack):
-    """The stack, its Rasa server started with the channels' credentials."""
-
-    credentials: Path | None = None
-
-    def _spawn(self, name: str, command: list[str]) -> None:
-        if name == "rasa" and self.credentials is not None:
-            command = list(command)
-            command[command.index("--credentials") + 1] = str(self.credentials)
-        super()._spawn(name, command)
 
 
 def channel_credentials(workdir: Path, twilio: FakeTwilio) -> Path:
@@ -530,25 +516,6 @@ class RestChannel(Channel):
 # ---------------------------------------------------------------------------- main
 
 
-def set_webhook(credentials: Path, env: dict[str, str]) -> None:
-    """Register the webhook with the fake, as an operator would."""
-    subprocess.run(
-        [
-            str(BOT_VENV / "python"),
-            "-m",
-            "bot.channels.telegram_admin",
-            "--credentials",
-            str(credentials),
-            "set-webhook",
-            "--drop-pending-updates",
-        ],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-
-
 def print_table(results: dict[str, dict[str, dict[str, Any]]]) -> None:
     header = (
         f"{'channel':9} {'conc':>4} {'conv':>4} {'msgs':>5} {'done':>4} "
@@ -605,7 +572,7 @@ def main() -> int:
     telegram_fake = FakeTelegram().start()
     twilio_fake = FakeTwilio()
     twilio_fake.start()
-    stack = ChannelStack(workdir, model=model)
+    stack = Stack(workdir, model=model)
     rasa_url = stack.rasa_url
     os.environ.update(
         {
@@ -626,7 +593,7 @@ def main() -> int:
     try:
         started = time.monotonic()
         stack.start()
-        set_webhook(stack.credentials, stack.env)
+        set_telegram_webhook(stack.credentials, stack.env)
         output["stack_start_s"] = round(time.monotonic() - started, 1)
         print(f"stack up in {output['stack_start_s']} s (logs in {workdir})")
         rest = RestChannel(rasa_url)

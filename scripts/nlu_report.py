@@ -35,39 +35,9 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-# docs/conversation-contract.md, "Intents".
-CONTRACT_INTENTS = [
-    "greet",
-    "goodbye",
-    "thank",
-    "affirm",
-    "deny",
-    "dont_know",
-    "inform",
-    "ask_program",
-    "check_eligibility",
-    "ask_territories",
-    "ask_territory_info",
-    "ask_workshops",
-    "ask_cost",
-    "ask_documents",
-    "ask_housing",
-    "ask_jobs",
-    "ask_support",
-    "ask_family",
-    "ask_human",
-    "choose_language",
-    "check_status",
-    "delete_my_data",
-    "bot_challenge",
-    "out_of_scope",
-    "menu",
-    "ask_why",
-    "ask_territory_for_trade",
-    "cancel_registration",
-    "stop_form",
-]
+from actions.vocabulary import INTENTS as CONTRACT_INTENTS  # noqa: E402
 
 # Entity name -> enum class in api/enums.py (territory and number are handled apart).
 ENTITY_ENUMS = {

@@ -9,44 +9,19 @@ from pathlib import Path
 import pytest
 
 from actions.base import INTERRUPTION_INTENTS
-from actions.vocabulary import ANSWER_CHOICES, APPLICATION_STATUS, AUDIENCE, LANGUAGE, SECTOR
+from actions.vocabulary import (
+    ANSWER_CHOICES,
+    APPLICATION_STATUS,
+    AUDIENCE,
+    INTENTS,
+    LANGUAGE,
+    SECTOR,
+)
 from tests.actions.flows import DOMAIN, action_names
 
 ROOT = Path(__file__).resolve().parents[2]
 
-CONTRACT_INTENTS = set(
-    [
-        "greet",
-        "goodbye",
-        "thank",
-        "affirm",
-        "deny",
-        "dont_know",
-        "inform",
-        "ask_program",
-        "check_eligibility",
-        "ask_territories",
-        "ask_territory_info",
-        "ask_workshops",
-        "ask_cost",
-        "ask_documents",
-        "ask_housing",
-        "ask_jobs",
-        "ask_support",
-        "ask_family",
-        "ask_human",
-        "choose_language",
-        "check_status",
-        "delete_my_data",
-        "bot_challenge",
-        "out_of_scope",
-        "menu",
-        "ask_why",
-        "ask_territory_for_trade",
-        "cancel_registration",
-        "stop_form",
-    ]
-)
+CONTRACT_INTENTS = set(INTENTS)
 CONTRACT_ENTITIES = set(
     [
         "language",

@@ -111,12 +111,52 @@ def ensure_model(out: Path = MODELS_DIR, log: Path | None = None) -> Path:
     return out / f"{MODEL_NAME}.tar.gz"
 
 
+def rasa_command(port: int, model: Path, credentials: Path | str = "credentials.yml") -> list[str]:
+    """`rasa run` with the REST API, our endpoints.yml, on loopback `port`."""
+    return [
+        str(BOT_VENV / "rasa"),
+        "run",
+        "--enable-api",
+        "--port",
+        str(port),
+        "--interface",
+        "127.0.0.1",
+        "--model",
+        str(model),
+        "--endpoints",
+        "endpoints.yml",
+        "--credentials",
+        str(credentials),
+    ]
+
+
+def set_telegram_webhook(credentials: Path, env: dict[str, str]) -> None:
+    """Register the Telegram webhook with the real command, as an operator would."""
+    subprocess.run(
+        [
+            str(BOT_VENV / "python"),
+            "-m",
+            "bot.channels.telegram_admin",
+            "--credentials",
+            str(credentials),
+            "set-webhook",
+            "--drop-pending-updates",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
 @dataclass
 class Stack:
     """The API, the action server and the Rasa server, started in `workdir`."""
 
     workdir: Path
     model: Path | None = None
+    # The Rasa server's channels (default: the repository's credentials.yml, REST only).
+    credentials: Path | None = None
     api_port: int = field(default_factory=free_port)
     actions_port: int = field(default_factory=free_port)
     rasa_port: int = field(default_factory=free_port)
@@ -184,22 +224,7 @@ class Stack:
             [str(BOT_VENV / "rasa"), "run", "actions", "--port", str(self.actions_port)],
         )
         self._spawn(
-            "rasa",
-            [
-                str(BOT_VENV / "rasa"),
-                "run",
-                "--enable-api",
-                "--port",
-                str(self.rasa_port),
-                "--interface",
-                "127.0.0.1",
-                "--model",
-                str(model),
-                "--endpoints",
-                "endpoints.yml",
-                "--credentials",
-                "credentials.yml",
-            ],
+            "rasa", rasa_command(self.rasa_port, model, self.credentials or "credentials.yml")
         )
         wait_until(
             lambda: http("GET", f"{self.actions_url}/health", timeout=2)[0] == 200,

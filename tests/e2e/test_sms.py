@@ -46,14 +46,6 @@ _numbers = itertools.count(10)
 class SmsStack(Stack):
     """The stack with a Rasa server whose credentials register the SMS channel."""
 
-    credentials: Path | None = None
-
-    def _spawn(self, name: str, command: list[str]) -> None:
-        if name == "rasa" and self.credentials is not None:
-            command = list(command)
-            command[command.index("--credentials") + 1] = str(self.credentials)
-        super()._spawn(name, command)
-
     @property
     def sms_webhook(self) -> str:
         return f"{self.rasa_url}/webhooks/sms/webhook"

@@ -34,13 +34,14 @@ import pytest
 import yaml
 
 from tests.e2e.stack import (
-    BOT_VENV,
     MODEL_NAME,
     MODELS_DIR,
     ROOT,
     Stack,
     free_port,
     http,
+    rasa_command,
+    set_telegram_webhook,
     wait_until,
 )
 from tests.fakes.telegram_api import TOKEN, Call, FakeTelegram, Person
@@ -122,21 +123,7 @@ def telegram(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     model = Path(os.environ.get("EMILE_E2E_MODEL") or MODELS_DIR / f"{MODEL_NAME}.tar.gz")
     log = open(workdir / "rasa.log", "ab")  # noqa: SIM115 - kept with the process
     process = subprocess.Popen(
-        [
-            str(BOT_VENV / "rasa"),
-            "run",
-            "--enable-api",
-            "--port",
-            str(port),
-            "--interface",
-            "127.0.0.1",
-            "--model",
-            str(model),
-            "--endpoints",
-            "endpoints.yml",
-            "--credentials",
-            str(credentials),
-        ],
+        rasa_command(port, model, credentials),
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -152,21 +139,7 @@ def telegram(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             process,
         )
         # Register the webhook as an operator would.
-        subprocess.run(
-            [
-                str(BOT_VENV / "python"),
-                "-m",
-                "bot.channels.telegram_admin",
-                "--credentials",
-                str(credentials),
-                "set-webhook",
-                "--drop-pending-updates",
-            ],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        set_telegram_webhook(credentials, env)
         assert fake.webhook["url"] == env["TELEGRAM_PUBLIC_URL"]
         assert fake.webhook["secret_token"] == SECRET
         yield running
