@@ -98,11 +98,24 @@ def cmd_revoke_key(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
     """Erase applications with no contact for the retention period."""
+    from api.db import truncate_wal, vacuum_personal_tables
+    from api.services.erasure import PERSONAL_TABLES
     from api.services.retention import purge_expired
 
     days = args.days or settings.retention_days
-    with _session(settings) as session:
-        count = purge_expired(session, days=days, dry_run=args.dry_run)
+    engine = make_engine(settings)
+    try:
+        with make_sessionmaker(engine)() as session:
+            count = purge_expired(session, days=days, dry_run=args.dry_run)
+            session.commit()
+        if count and not args.dry_run:
+            # Erased rows must not stay readable in the database files: SQLite's log is
+            # truncated; PostgreSQL's tables are rewritten without their dead row versions.
+            if not truncate_wal(engine, busy_ms=settings.sqlite_busy_timeout_ms):
+                print("warning: the database is in use; erased rows stay in its log until later")
+            vacuum_personal_tables(engine, PERSONAL_TABLES)
+    finally:
+        engine.dispose()
     verb = "would be erased" if args.dry_run else "erased"
     print(f"{count} applications with no contact for {days} days {verb}")
     return 0

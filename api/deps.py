@@ -1,4 +1,4 @@
-"""Request dependencies: the database session and the calling API key."""
+"""Request dependencies: database sessions, the calling API key and its request rate."""
 
 from collections.abc import Callable, Iterator
 from typing import Annotated
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from api.db import session_scope
 from api.enums import Scope
 from api.errors import ApiError
+from api.limits import RequestRateLimiter
 from api.models import ApiKey
 from api.security import Principal, secret_matches, split_token
 from api.settings import Settings
@@ -21,8 +22,13 @@ api_key_header = APIKeyHeader(
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """A session for this request, committed when the handler succeeds."""
+    """A session for this request's writes, committed when the handler succeeds."""
     yield from session_scope(request.app.state.sessionmaker)
+
+
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A session for reads: it never takes SQLite's write lock, so reads run side by side."""
+    yield from session_scope(request.app.state.read_sessionmaker)
 
 
 def get_settings_dep(request: Request) -> Settings:
@@ -33,13 +39,14 @@ def get_settings_dep(request: Request) -> Settings:
 
 # scope="function": commit before the response is sent, so a failed commit is never a 2xx.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
+# For a streamed body: the session lives until the last byte is sent, then closes.
+StreamSessionDep = Annotated[Session, Depends(get_read_session, scope="request")]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_principal(
-    session: SessionDep, token: Annotated[str | None, Security(api_key_header)]
-) -> Principal:
-    """The API key this request presents, or 401."""
+def authenticate(session: Session, token: str | None) -> Principal:
+    """The principal of a presented API key, or 401."""
     parts = split_token(token) if token else None
     if parts is None:
         raise ApiError(401, "unauthorized", "a valid X-API-Key header is required")
@@ -47,15 +54,26 @@ def get_principal(
     key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix))
     if key is None or key.revoked_at is not None or not secret_matches(secret, key.secret_hash):
         raise ApiError(401, "unauthorized", "this API key is not valid")
-    principal = Principal(
+    return Principal(
         key_id=key.id,
         name=key.name,
         scopes=frozenset(Scope(s) for s in key.scopes),
         territories=None if key.territories is None else frozenset(key.territories),
     )
-    # The handler runs in another threadpool slot: holding the connection (and SQLite's write
-    # lock) until then lets waiting requests take every slot, and nothing moves any more.
+
+
+def get_principal(
+    request: Request,
+    session: ReadSessionDep,
+    token: Annotated[str | None, Security(api_key_header)],
+) -> Principal:
+    """The API key this request presents (401 otherwise), within its request rate (429)."""
+    principal = authenticate(session, token)
+    # The handler runs in another threadpool slot: holding the connection until then lets
+    # waiting requests take every slot, and nothing moves any more.
     session.commit()
+    limiter: RequestRateLimiter = request.app.state.rate_limiter
+    limiter.check(principal.key_id)
     return principal
 
 

@@ -1,13 +1,16 @@
 """JSON errors with a clear message, and the OpenAPI description of them."""
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
 
 
 class ErrorBody(BaseModel):
@@ -20,11 +23,14 @@ class ErrorBody(BaseModel):
 class ApiError(Exception):
     """An error meant for the client: status, stable code and message."""
 
-    def __init__(self, status_code: int, code: str, detail: str) -> None:
+    def __init__(
+        self, status_code: int, code: str, detail: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.status_code = status_code
         self.code = code
         self.detail = detail
+        self.headers = headers or {}
 
 
 def not_found(what: str) -> ApiError:
@@ -41,7 +47,9 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         404: "Not found, or not visible to this API key",
         409: "Conflict with the current state",
         410: "Gone: erased for good",
+        413: "The request body is too large",
         422: "Invalid input",
+        429: "Too many requests: wait for the Retry-After seconds",
     }
     return {c: {"model": ErrorBody, "description": descriptions[c]} for c in codes}
 
@@ -58,8 +66,10 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     410: "gone",
+    413: "body_too_large",
     415: "unsupported_media_type",
     422: "invalid_input",
+    429: "rate_limited",
 }
 
 
@@ -68,7 +78,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return _body(exc.status_code, exc.code, exc.detail)
+        response = _body(exc.status_code, exc.code, exc.detail)
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -89,3 +101,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IntegrityError)
     async def _integrity_error(_request: Request, _exc: IntegrityError) -> JSONResponse:
         return _body(409, "conflict", "this conflicts with data already stored")
+
+    @app.exception_handler(OperationalError)
+    async def _database_unavailable(_request: Request, exc: OperationalError) -> JSONResponse:
+        logger.error("database error: %s", exc.orig)
+        response = _body(503, "unavailable", "the database is busy or unreachable; try again")
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
+        # Logged by the server with its traceback; the client gets the usual JSON shape.
+        return _body(500, "internal_error", "an unexpected error occurred")

@@ -8,8 +8,9 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.console import install_console
-from api.db import make_engine, make_sessionmaker
+from api.db import DeletedDataScrubber, make_engine, make_read_sessionmaker, make_sessionmaker
 from api.errors import ErrorBody, install_error_handlers
+from api.limits import BodySizeLimit, RequestRateLimiter
 from api.routes import ROUTERS
 from api.settings import Settings, get_settings
 
@@ -20,10 +21,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app, its engine and session factory from `settings`."""
     settings = settings or get_settings()
     engine = make_engine(settings)
+    scrubber = DeletedDataScrubber(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        scrubber.close()
         engine.dispose()
 
     app = FastAPI(
@@ -38,6 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.read_sessionmaker = make_read_sessionmaker(engine)
+    app.state.scrubber = scrubber
+    app.state.rate_limiter = RequestRateLimiter.from_setting(settings.rate_limit)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)

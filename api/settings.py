@@ -23,6 +23,12 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=730, alias="EMILE_RETENTION_DAYS")
     timezone: str = Field(default="Europe/Paris", alias="EMILE_TIMEZONE")
     page_size_max: int = Field(default=200, alias="EMILE_PAGE_SIZE_MAX")
+    max_body_bytes: int = Field(default=64 * 1024, ge=1, alias="EMILE_MAX_BODY_BYTES")
+    # `limits` notation ("600/minute", "20/second"); "off" disables it. Counted per process.
+    rate_limit: str = Field(default="600/minute", alias="EMILE_RATE_LIMIT")
+    applications_per_phone: int = Field(default=3, ge=1, alias="EMILE_APPLICATIONS_PER_PHONE")
+    callbacks_per_phone: int = Field(default=3, ge=1, alias="EMILE_OPEN_CALLBACKS_PER_PHONE")
+    phone_quota_days: int = Field(default=30, ge=1, alias="EMILE_PHONE_QUOTA_DAYS")
 
     @property
     def effective_database_url(self) -> str:

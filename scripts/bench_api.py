@@ -44,8 +44,9 @@ from api.settings import PROJECT_ROOT, Settings
 VENV_BIN = PROJECT_ROOT / ".venv" / "api" / "bin"
 BENCH_DIR = PROJECT_ROOT / "bench"
 SCENARIOS = {
-    "create application": "create_application.lua",
+    "health": "health.lua",
     "list filtered page": "list_applications.lua",
+    "create application": "create_application.lua",
 }
 
 
@@ -155,8 +156,8 @@ def fill(env: dict[str, str], count: int) -> None:
     engine.dispose()
 
 
-def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    """uvicorn exactly as scripts/run.sh starts it."""
+def serve(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+    """uvicorn as scripts/run.sh starts it (`workers` processes)."""
     process = subprocess.Popen(
         [
             str(VENV_BIN / "uvicorn"),
@@ -166,6 +167,8 @@ def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
             "127.0.0.1",
             "--port",
             str(port),
+            "--workers",
+            str(workers),
             "--log-level",
             "warning",
         ],
@@ -187,7 +190,7 @@ def run_wrk(wrk: str, port: int, script: str, key: str, seconds: int, connection
     done = subprocess.run(
         [
             wrk,
-            "-t2",
+            f"-t{min(2, connections)}",
             f"-c{connections}",
             f"-d{seconds}s",
             "-s",
@@ -217,8 +220,11 @@ def main() -> int:
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--connections", default="1,8", help="comma-separated")
+    parser.add_argument("--workers", type=int, default=None, help="default: as make run")
     args = parser.parse_args()
+    workers = args.workers or int(os.environ.get("EMILE_API_WORKERS", "1"))
+    connection_counts = [int(c) for c in args.connections.split(",")]
 
     wrk = ensure_wrk()
     results = []
@@ -231,14 +237,15 @@ def main() -> int:
         operator = cli(env, "create-key", "bench-operator", "--role", "operator", "--token-only")
         fill(env, args.rows)
         port = free_port()
-        server = serve(env, port)
+        server = serve(env, port, workers)
         try:
-            run_wrk(wrk, port, SCENARIOS["list filtered page"], operator, 3, args.connections)
-            for name, script in SCENARIOS.items():
-                key = assistant if name.startswith("create") else operator
-                figures = run_wrk(wrk, port, script, key, args.seconds, args.connections)
-                figures.update(backend=backend, scenario=name)
-                results.append(figures)
+            run_wrk(wrk, port, SCENARIOS["list filtered page"], operator, 3, max(connection_counts))
+            for connections in connection_counts:
+                for name, script in SCENARIOS.items():
+                    key = assistant if name.startswith("create") else operator
+                    figures = run_wrk(wrk, port, script, key, args.seconds, connections)
+                    figures.update(backend=backend, scenario=name, connections=connections)
+                    results.append(figures)
         finally:
             server.terminate()
             server.wait(timeout=15)
@@ -249,15 +256,20 @@ def main() -> int:
         shutil.rmtree(workdir, ignore_errors=True)
 
     print(
-        f"\n{args.rows} applications preloaded; wrk -t2 -c{args.connections} -d{args.seconds}s; "
-        "uvicorn 1 worker; load generator on the same machine\n"
+        f"\n{args.rows} applications preloaded; wrk -t2 -d{args.seconds}s; "
+        f"uvicorn {workers} worker(s); load generator on the same machine\n"
     )
-    print("| backend | scenario | req/s | p50 ms | p95 ms | p99 ms | non-2xx |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print("| backend | scenario | conns | req/s | p50 ms | p95 ms | p99 ms | non-2xx | of health |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    health = {
+        (r["backend"], r["connections"]): r["rps"] for r in results if r["scenario"] == "health"
+    }
     for r in results:
+        ratio = r["rps"] / health[(r["backend"], r["connections"])]
         print(
-            f"| {r['backend']} | {r['scenario']} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
-            f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['non_2xx']} |"
+            f"| {r['backend']} | {r['scenario']} | {r['connections']} | {r['rps']:.0f} | "
+            f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['non_2xx']} | "
+            f"{ratio:.2f} |"
         )
     out = PROJECT_ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,8 @@
 """The operator console: server-rendered pages over the same services as the API.
 
-Reads, changes and erasures go through `api.services` (and, for the CSV export and callback
-requests, the API's own handlers) with the same territory scoping and the same audit entries
-as the API. Every handler commits before it renders, as the API's handlers do.
+Reads, changes and erasures go through `api.services` with the same territory scoping and the
+same audit entries as the API. Every handler commits before it renders, as the API's handlers
+do; pages that only read take a read session, so they never wait for SQLite's write lock.
 """
 
 import math
@@ -38,15 +38,14 @@ from api.console.security import (
     principal_for_key,
     signed_in,
 )
-from api.deps import SessionDep, SettingsDep
+from api.deps import ReadSessionDep, SessionDep, SettingsDep, StreamSessionDep
 from api.enums import ALLOWED_TRANSITIONS, ApplicationStatus, CallbackStatus, Scope
 from api.errors import ApiError
 from api.models import Application
-from api.routes import callbacks as callbacks_api
-from api.routes.applications import export_applications
-from api.schemas.callbacks import CallbackClose
+from api.routes.applications import csv_response
 from api.security import Principal
 from api.services import applications as service
+from api.services import callbacks as callbacks_service
 from api.services.erasure import erase_application
 from api.settings import Settings
 
@@ -180,20 +179,24 @@ def _list_context(request: Request, principal: Principal, query: ListQuery) -> d
 
 @router.get("/candidatures", name="console_applications")
 def applications_page(
-    request: Request, principal: Reader, session: SessionDep, settings: SettingsDep
+    request: Request,
+    principal: Reader,
+    reads: ReadSessionDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
     """Applications this key sees, newest first, filtered, a page at a time, with counts."""
     query = parse_list_query(request.query_params)
     context = _list_context(request, principal, query)
     if query.errors:
-        session.commit()
         return render(request, "applications.html", context, 400)
     tz = _timezone(request)
     page_size = min(PAGE_SIZE, settings.page_size_max)
     items, total = service.list_applications(
-        session, principal, query.filters, tz, query.page, page_size
+        reads, principal, query.filters, tz, query.page, page_size
     )
-    counts = service.count_by_status(session, principal, query.filters, tz)
+    counts = service.count_by_status(reads, principal, query.filters, tz)
+    reads.commit()
     record(
         session,
         principal,
@@ -213,14 +216,17 @@ def applications_page(
 
 
 @router.get("/candidatures/export.csv", name="console_export")
-def export_page(request: Request, principal: Reader, session: SessionDep) -> Response:
+def export_page(
+    request: Request, principal: Reader, session: SessionDep, reads: StreamSessionDep
+) -> Response:
     """The API's CSV export with the list's filters, for the signed-in key."""
     query = parse_list_query(request.query_params)
     if query.errors:
         context = _list_context(request, principal, query)
-        session.commit()
         return render(request, "applications.html", context, 400)
-    return secure(export_applications(principal, session, _timezone(request), query.filters))
+    record(session, principal, "export", "application", detail=query.filters.summary())
+    session.commit()
+    return secure(csv_response(reads, principal, query.filters, _timezone(request)))
 
 
 def _application_page(
@@ -345,6 +351,7 @@ def erase(
         return _erase_page(request, session, principal, application, {"confirmation": error}, 400)
     erase_application(session, application, "operator", principal)
     session.commit()
+    request.app.state.scrubber.scrub()
     return redirect(request, "/candidatures", message="erased")
 
 
@@ -367,20 +374,21 @@ def _callbacks_page(
         raise ConsoleError(400, "bad_query")
     names = _territory_names(request)
     page_size = min(PAGE_SIZE, settings.page_size_max)
-    # The API's handler: same query, same audit entry, committed.
-    found = callbacks_api.list_callbacks(
-        session=session,
-        settings=settings,
-        principal=principal,
-        status=status,
-        page=page,
-        page_size=page_size,
+    # The API's query and audit entry.
+    items, total = callbacks_service.list_callbacks(session, principal, status, page, page_size)
+    record(
+        session,
+        principal,
+        "read",
+        "callbacks",
+        detail=f"status={status.value} page={page} page_size={page_size}",
     )
+    session.commit()
     context = {
-        "callbacks": found.items,
-        "total": found.total,
+        "callbacks": items,
+        "total": total,
         "page": page,
-        "pages": max(1, math.ceil(found.total / page_size)),
+        "pages": max(1, math.ceil(total / page_size)),
         "status": status.value,
         "territory_names": names,
         "errors": errors or {},
@@ -407,7 +415,7 @@ def close_callback(
     settings: SettingsDep,
     fields: FormFields,
 ) -> Response:
-    """Close a callback request with a note on how the call went (the API's handler)."""
+    """Close a callback request with a note on how the call went (as the API does)."""
     check_csrf(request, fields)
     number = parse_id(callback_id)
     if number is None:
@@ -416,12 +424,9 @@ def close_callback(
     status_code = 400
     if note is not None:
         try:
-            callbacks_api.close_callback(
-                session=session,
-                principal=principal,
-                callback_id=number,
-                body=CallbackClose(note=note),
-            )
+            callbacks_service.close_callback(session, principal, number, note)
+            record(session, principal, "update", "callbacks", number, detail="closed")
+            session.commit()
         except ApiError as exc:
             if exc.status_code == 404:
                 raise ConsoleError(404, "callback") from exc

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
-from api.deps import SessionDep, get_principal
+from api.deps import ReadSessionDep, authenticate
 from api.enums import Scope
 from api.errors import ApiError
 from api.security import Principal
@@ -69,7 +69,7 @@ def principal_for_key(session: Session, raw: str | None) -> Principal | None:
     if key is None:
         return None
     try:
-        return get_principal(session, key)
+        return authenticate(session, key)
     except ApiError:
         return None
 
@@ -188,7 +188,7 @@ def signed_in(*scopes: Scope) -> Callable[..., Principal]:
     No valid key: the sign-in page. A missing scope: the console's 403 page.
     """
 
-    def dependency(request: Request, session: SessionDep) -> Principal:
+    def dependency(request: Request, session: ReadSessionDep) -> Principal:
         raw = request.cookies.get(KEY_COOKIE)
         principal = principal_for_key(session, raw)
         if principal is None:

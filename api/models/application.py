@@ -105,12 +105,16 @@ class StatusChange(Base):
 
 
 class IdempotencyRecord(Base):
-    """What an `Idempotency-Key` produced; kept after erasure so a replay cannot revive data."""
+    """What an `Idempotency-Key` produced; kept after erasure so a replay cannot revive data.
+
+    A key belongs to the API key that sent it: another client choosing the same string gets
+    its own application, never the first one's.
+    """
 
     __tablename__ = "idempotency_records"
 
+    api_key_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
-    api_key_id: Mapped[int] = mapped_column(Integer)
     body_hash: Mapped[str] = mapped_column(String(64))
     application_id: Mapped[int | None] = mapped_column(
         ForeignKey("applications.id", ondelete="SET NULL")

@@ -4,11 +4,12 @@ from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from api.audit import record
-from api.deps import SessionDep, SettingsDep, require
+from api.deps import ReadSessionDep, SessionDep, SettingsDep, StreamSessionDep, require
 from api.enums import ApplicationStatus, Language, Scope, Verdict
 from api.errors import ApiError, error_responses
 from api.models.base import utcnow
@@ -116,19 +117,25 @@ TimezoneDep = Annotated[ZoneInfo, Depends(_timezone)]
                 }
             },
         },
-        **error_responses(400, 401, 403, 410, 422),
+        **error_responses(400, 401, 403, 410, 422, 429),
     },
 )
 def create_application(
     data: ApplicationCreate,
     principal: WriterDep,
     session: SessionDep,
+    settings: SettingsDep,
     response: Response,
     idempotency_key: IdempotencyKeyHeader,
 ) -> ApplicationOut:
-    """Submit a pre-qualified application; retries with the same Idempotency-Key are safe."""
+    """Submit a pre-qualified application; retries with the same Idempotency-Key are safe.
+
+    A phone makes at most EMILE_APPLICATIONS_PER_PHONE applications in
+    EMILE_PHONE_QUOTA_DAYS days (429 `application_quota` beyond, with Retry-After).
+    """
+    quota = service.PhoneQuota(settings.applications_per_phone, settings.phone_quota_days)
     application, replayed = service.create_application(
-        session, principal, idempotency_key.strip(), data
+        session, principal, idempotency_key.strip(), data, quota
     )
     if replayed:
         response.status_code = 200
@@ -146,6 +153,7 @@ def create_application(
 )
 def list_applications(
     principal: ReaderDep,
+    reads: ReadSessionDep,
     session: SessionDep,
     settings: SettingsDep,
     tz: TimezoneDep,
@@ -158,7 +166,12 @@ def list_applications(
         raise ApiError(
             422, "invalid_input", f"page_size: at most {settings.page_size_max} per page"
         )
-    items, total = service.list_applications(session, principal, filters, tz, page, page_size)
+    items, total = service.list_applications(reads, principal, filters, tz, page, page_size)
+    found = Page[ApplicationOut](
+        items=[ApplicationOut.of(a) for a in items], total=total, page=page, page_size=page_size
+    )
+    reads.commit()
+    # The audit entry is the request's only write: a short transaction after the reads.
     record(
         session,
         principal,
@@ -167,9 +180,7 @@ def list_applications(
         detail=f"{filters.summary()} page={page} page_size={page_size}",
     )
     session.commit()
-    return Page(
-        items=[ApplicationOut.of(a) for a in items], total=total, page=page, page_size=page_size
-    )
+    return found
 
 
 @router.get(
@@ -184,14 +195,25 @@ def list_applications(
     },
 )
 def export_applications(
-    principal: ReaderDep, session: SessionDep, tz: TimezoneDep, filters: FiltersDep
+    principal: ReaderDep,
+    session: SessionDep,
+    reads: StreamSessionDep,
+    tz: TimezoneDep,
+    filters: FiltersDep,
 ) -> CSVResponse:
     """The filtered applications as a CSV file for a French spreadsheet."""
     record(session, principal, "export", "application", detail=filters.summary())
     session.commit()
+    return csv_response(reads, principal, filters, tz)
+
+
+def csv_response(
+    reads: Session, principal: Principal, filters: service.ApplicationFilters, tz: ZoneInfo
+) -> CSVResponse:
+    """Stream the export through `reads`, a read session that lives until the last byte."""
     filename = f"candidatures-emile-{utcnow().astimezone(tz):%Y%m%d-%H%M}.csv"
     return CSVResponse(
-        csv_chunks(service.iter_applications(session, principal, filters, tz), tz),
+        csv_chunks(service.iter_applications(reads, principal, filters, tz), tz),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -203,13 +225,15 @@ def export_applications(
     responses=error_responses(401, 403, 404, 422),
 )
 def read_application(
-    reference: ReferencePath, principal: ReaderDep, session: SessionDep
+    reference: ReferencePath, principal: ReaderDep, reads: ReadSessionDep, session: SessionDep
 ) -> ApplicationOut:
     """One application, if this key's territories include it."""
-    application = service.find_by_reference(session, principal, reference)
+    application = service.find_by_reference(reads, principal, reference)
+    found = ApplicationOut.of(application)
+    reads.commit()
     record(session, principal, "read", "application", application.id)
     session.commit()
-    return ApplicationOut.of(application)
+    return found
 
 
 @router.get(
@@ -218,14 +242,15 @@ def read_application(
     responses=error_responses(401, 403, 404, 422),
 )
 def application_history(
-    reference: ReferencePath, principal: ReaderDep, session: SessionDep
+    reference: ReferencePath, principal: ReaderDep, reads: ReadSessionDep, session: SessionDep
 ) -> list[StatusChangeOut]:
     """The application's status changes, its creation first."""
-    application = service.find_by_reference(session, principal, reference)
-    changes = service.history(session, application)
+    application = service.find_by_reference(reads, principal, reference)
+    changes = [StatusChangeOut.of(c) for c in service.history(reads, application)]
+    reads.commit()
     record(session, principal, "history", "application", application.id)
     session.commit()
-    return [StatusChangeOut.of(c) for c in changes]
+    return changes
 
 
 @router.post(
@@ -256,9 +281,12 @@ def change_status(
     response_model=Erased,
     responses=error_responses(401, 403, 404, 422),
 )
-def erase(reference: ReferencePath, principal: UpdaterDep, session: SessionDep) -> Erased:
+def erase(
+    reference: ReferencePath, principal: UpdaterDep, session: SessionDep, request: Request
+) -> Erased:
     """Erase the application and the person's bookings and callback requests, for good."""
     application = service.find_by_reference(session, principal, reference, for_update=True)
     erase_application(session, application, "operator", principal)
     session.commit()
+    request.app.state.scrubber.scrub()
     return Erased()

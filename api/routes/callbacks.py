@@ -1,19 +1,17 @@
 """Callback requests: people who asked to talk to a person, and operators who call back."""
 
-from typing import Annotated, Any, cast
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
-from sqlalchemy import CursorResult, func, select, update
 
 from api.audit import record
-from api.deps import SessionDep, SettingsDep, require
+from api.deps import ReadSessionDep, SessionDep, SettingsDep, require
 from api.enums import CallbackStatus, Scope
-from api.errors import ApiError, error_responses, not_found
-from api.models import CallbackRequest
-from api.models.base import utcnow
+from api.errors import ApiError, error_responses
 from api.schemas.callbacks import CallbackClose, CallbackCreate, CallbackOut
 from api.schemas.pagination import PAGE_MAX, Page
 from api.security import Principal
+from api.services import callbacks as service
 
 router = APIRouter(tags=["callbacks"])
 
@@ -29,13 +27,13 @@ CallbackId = Annotated[int, Path(ge=1, le=2**31 - 1)]
     "/callbacks",
     response_model=CallbackOut,
     status_code=201,
-    responses=error_responses(400, 401, 403, 422),
+    responses=error_responses(400, 401, 403, 422, 429),
 )
-def create_callback(session: SessionDep, _principal: Writer, body: CallbackCreate) -> CallbackOut:
-    """Leave a request for an operator to call this person back."""
-    callback = CallbackRequest(**body.model_dump(), status=CallbackStatus.open)
-    session.add(callback)
-    session.flush()
+def create_callback(
+    session: SessionDep, settings: SettingsDep, _principal: Writer, body: CallbackCreate
+) -> CallbackOut:
+    """Leave a request for an operator to call this person back (a few open per phone)."""
+    callback = service.create_callback(session, body, settings.callbacks_per_phone)
     created = CallbackOut.model_validate(callback)
     session.commit()
     return created
@@ -47,6 +45,7 @@ def create_callback(session: SessionDep, _principal: Writer, body: CallbackCreat
     responses=error_responses(401, 403, 422),
 )
 def list_callbacks(
+    reads: ReadSessionDep,
     session: SessionDep,
     settings: SettingsDep,
     principal: Reader,
@@ -54,32 +53,25 @@ def list_callbacks(
     page: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 1,
     page_size: Annotated[int, Query(ge=1, description="At most EMILE_PAGE_SIZE_MAX.")] = 50,
 ) -> Page[CallbackOut]:
-    """Callback requests, newest first; the read is audited (they hold phone numbers)."""
+    """Callback requests of this key's territories, newest first; the read is audited."""
     if page_size > settings.page_size_max:
         raise ApiError(
             422, "invalid_input", f"page_size: at most {settings.page_size_max} per page"
         )
-    query = select(CallbackRequest)
-    if status is not None:
-        query = query.where(CallbackRequest.status == status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    items = session.scalars(
-        query.order_by(CallbackRequest.created_at.desc(), CallbackRequest.id.desc())
-        .offset((page - 1) * page_size)
-        .limit(page_size)
+    items, total = service.list_callbacks(reads, principal, status, page, page_size)
+    found = Page[CallbackOut](
+        items=[CallbackOut.model_validate(c) for c in items],
+        total=total,
+        page=page,
+        page_size=page_size,
     )
+    reads.commit()
     record(
         session,
         principal,
         "read",
         "callbacks",
         detail=f"status={status or 'any'} page={page} page_size={page_size}",
-    )
-    found = Page[CallbackOut](
-        items=[CallbackOut.model_validate(c) for c in items],
-        total=total,
-        page=page,
-        page_size=page_size,
     )
     session.commit()
     return found
@@ -94,31 +86,7 @@ def close_callback(
     session: SessionDep, principal: Reader, callback_id: CallbackId, body: CallbackClose
 ) -> CallbackOut:
     """Close a callback request with a note on how it went; closing it twice is a 409."""
-    callback = session.get(CallbackRequest, callback_id)
-    if callback is None:
-        raise not_found("callback request")
-    # Guarded so that two operators closing at once cannot both succeed.
-    closed = cast(
-        CursorResult[Any],
-        session.execute(
-            update(CallbackRequest)
-            .where(CallbackRequest.id == callback_id, CallbackRequest.status == CallbackStatus.open)
-            .values(
-                status=CallbackStatus.closed,
-                note=body.note,
-                closed_by=principal.name,
-                closed_at=utcnow(),
-            )
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    session.refresh(callback)
-    if not closed.rowcount:
-        raise ApiError(
-            409,
-            "callback_already_closed",
-            f"this callback request was already closed by {callback.closed_by}",
-        )
+    callback = service.close_callback(session, principal, callback_id, body.note)
     record(session, principal, "update", "callbacks", callback_id, detail="closed")
     closed_callback = CallbackOut.model_validate(callback)
     session.commit()

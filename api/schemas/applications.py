@@ -29,7 +29,7 @@ from api.enums import (
     WorkSituation,
 )
 from api.models import Application, StatusChange
-from api.schemas.fields import Note, OptionalEmail, PersonName, PhoneNumber
+from api.schemas.fields import Count, Note, OptionalEmail, PersonName, PhoneNumber
 
 # A little clock skew between the assistant and the API is normal.
 CONSENT_SKEW = timedelta(minutes=5)
@@ -65,12 +65,12 @@ class Answers(BaseModel):
     work_situation: WorkSituation
     ready_to_move: ReadyToMove
     # None: the person did not know; the verdict then says `to_review`.
-    adults: int | None = Field(ge=1, le=10)
-    children: int | None = Field(ge=0, le=15)
+    adults: Count | None = Field(ge=1, le=10)
+    children: Count | None = Field(ge=0, le=15)
     trades: Annotated[list[Sector], AfterValidator(_deduplicated)] = Field(
         default_factory=list, max_length=len(Sector)
     )
-    experience_years: int | None = Field(default=None, ge=0, le=60)
+    experience_years: Count | None = Field(default=None, ge=0, le=60)
     driving_licence: DrivingLicence
     french_level: FrenchLevel
 

@@ -7,7 +7,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.codes import ALPHABET, normalise_reference
 from api.enums import CallbackStatus, Channel, Language
-from api.schemas.fields import Line, Paragraph, PhoneNumber
+from api.schemas.fields import Line, Paragraph, PhoneNumber, visible_text
 
 
 def _reference(value: str) -> str:
@@ -25,7 +25,7 @@ class CallbackCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[Line, Field(max_length=200)] | None = None
+    name: Annotated[Line, Field(max_length=200), AfterValidator(visible_text)] | None = None
     phone: PhoneNumber = Field(description="E.164 (+33612345678) or French (06 12 34 56 78)")
     language: Language
     channel: Channel

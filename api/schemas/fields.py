@@ -4,7 +4,7 @@ import re
 import unicodedata
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
 _E164 = re.compile(r"\+[1-9][0-9]{7,14}")
@@ -13,6 +13,9 @@ _FRENCH_E164 = re.compile(r"\+33[1-9][0-9]{8}")
 # What people type between the digits of a phone number.
 _PHONE_SEPARATORS = re.compile(r"[\s.\-/()]")
 PHONE_HELP = "give a phone number such as +33612345678 or 06 12 34 56 78"
+
+# Embeddings, overrides and isolates (LRE…RLO, LRI…PDI); the plain marks LRM/RLM stay allowed.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 _EMAIL_LOCAL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
 _EMAIL_LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
@@ -94,12 +97,27 @@ Paragraph = Annotated[
 ]
 """Free text that may span lines, trimmed, not empty."""
 
+Count = Annotated[int, Field(strict=True)]
+"""A whole number given as a number: `true` or `"2"` is refused, not read as 1 or 2."""
+
+
+def visible_text(value: str) -> str:
+    """Refuse text with no letter, digit or sign one can see (only format or space marks)."""
+    if not any(unicodedata.category(ch)[0] in "LNPS" for ch in value):
+        raise PydanticCustomError("invisible", "must contain visible characters")
+    # Direction overrides and isolates can make a name display as something else entirely.
+    if any(ch in _BIDI_CONTROLS for ch in value):
+        raise PydanticCustomError("bidi_controls", "must not contain text-direction controls")
+    return value
+
+
 PersonName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
     AfterValidator(single_line),
+    AfterValidator(visible_text),
 ]
-"""A first or last name."""
+"""A first or last name: visible text on one line."""
 
 Note = Annotated[
     str,

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.enums import Audience, Language, RegistrationStatus, WorkshopKind
 from api.models import Registration, Workshop
-from api.schemas.fields import EmailAddress, Line, Paragraph, PhoneNumber
+from api.schemas.fields import EmailAddress, Line, Paragraph, PhoneNumber, visible_text
 
 # Further ahead than this is a typo in the year, not a plan.
 MAX_AHEAD = timedelta(days=3 * 366)
@@ -18,8 +18,8 @@ Title = Annotated[Line, Field(max_length=200)]
 Description = Annotated[Paragraph, Field(max_length=5000)]
 Place = Annotated[Line, Field(max_length=300)]
 OnlineUrl = Annotated[str, Field(max_length=500, pattern=r"^https?://[^\s/$.?#][^\s]*$")]
-Capacity = Annotated[int, Field(ge=1, le=CAPACITY_MAX)]
-Duration = Annotated[int, Field(ge=15, le=600, description="Length in minutes")]
+Capacity = Annotated[int, Field(strict=True, ge=1, le=CAPACITY_MAX)]
+Duration = Annotated[int, Field(strict=True, ge=15, le=600, description="Length in minutes")]
 
 
 def _in_the_future(value: datetime) -> datetime:
@@ -157,7 +157,7 @@ class RegistrationCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: Annotated[Line, Field(max_length=200)]
+    name: Annotated[Line, Field(max_length=200), AfterValidator(visible_text)]
     organisation: Annotated[Line, Field(max_length=200)] | None = None
     phone: PhoneNumber | None = Field(
         default=None, description="E.164 (+33612345678) or French (06 12 34 56 78)"

@@ -41,15 +41,28 @@ def body_hash(data: ApplicationCreate) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class PhoneQuota:
+    """At most `applications` new applications per phone within `days` days."""
+
+    applications: int
+    days: int
+
+
 def create_application(
-    session: Session, principal: Principal, idempotency_key: str, data: ApplicationCreate
+    session: Session,
+    principal: Principal,
+    idempotency_key: str,
+    data: ApplicationCreate,
+    quota: PhoneQuota,
 ) -> tuple[Application, bool]:
     """Store a new application, or return the one this key already made (replayed=True)."""
     digest = body_hash(data)
-    record = session.get(IdempotencyRecord, idempotency_key)
+    record = session.scalar(_idempotency_record(principal, idempotency_key))
     if record is not None:
         return _replay(session, record, digest), True
     _check_territories(session, data.territory_preferences)
+    _check_phone_quota(session, data.phone, quota)
     try:
         with session.begin_nested():
             application = _insert_application(session, principal, data)
@@ -65,14 +78,20 @@ def create_application(
     except IntegrityError:
         # A concurrent delivery with the same key won the race: answer with its result.
         record = session.scalar(
-            select(IdempotencyRecord)
-            .where(IdempotencyRecord.key == idempotency_key)
-            .execution_options(populate_existing=True)
+            _idempotency_record(principal, idempotency_key).execution_options(
+                populate_existing=True
+            )
         )
         if record is None:
             raise
         return _replay(session, record, digest), True
     return application, False
+
+
+def _idempotency_record(principal: Principal, key: str) -> Select[tuple[IdempotencyRecord]]:
+    return select(IdempotencyRecord).where(
+        IdempotencyRecord.api_key_id == principal.key_id, IdempotencyRecord.key == key
+    )
 
 
 def _replay(session: Session, record: IdempotencyRecord, digest: str) -> Application:
@@ -92,6 +111,25 @@ def _replay(session: Session, record: IdempotencyRecord, digest: str) -> Applica
     if application is None:
         raise ApiError(410, "erased", "the application made with this Idempotency-Key was erased")
     return application
+
+
+def _check_phone_quota(session: Session, phone: str, quota: PhoneQuota) -> None:
+    since = utcnow() - timedelta(days=quota.days)
+    recent = session.scalars(
+        select(Application.created_at)
+        .where(Application.phone == phone, Application.created_at >= since)
+        .order_by(Application.created_at)
+    ).all()
+    if len(recent) >= quota.applications:
+        # The oldest of them leaves the window first: then one more is accepted.
+        retry_after = recent[-quota.applications] + timedelta(days=quota.days) - utcnow()
+        raise ApiError(
+            429,
+            "application_quota",
+            f"this phone already made {len(recent)} applications in {quota.days} days; "
+            "an operator will get in touch",
+            headers={"Retry-After": str(max(1, int(retry_after.total_seconds())))},
+        )
 
 
 def _check_territories(session: Session, codes: list[str]) -> None:

@@ -1,8 +1,9 @@
 """Erasing a person's data: one way for the person, operators and the retention purge."""
 
+from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.audit import record
@@ -19,24 +20,48 @@ from api.models import (
 from api.security import Principal
 
 Requester = Literal["person", "operator", "retention"]
+# The tables that hold personal data, for the database's own clean-up after erasures.
+PERSONAL_TABLES = [
+    "applications",
+    "application_territories",
+    "status_changes",
+    "registrations",
+    "callback_requests",
+    "idempotency_records",
+]
+
+
+@dataclass(frozen=True)
+class ErasureCounts:
+    """How many records of each kind an erasure deleted."""
+
+    applications: int = 0
+    registrations: int = 0
+    callbacks: int = 0
+
+    def __add__(self, other: "ErasureCounts") -> "ErasureCounts":
+        return ErasureCounts(
+            self.applications + other.applications,
+            self.registrations + other.registrations,
+            self.callbacks + other.callbacks,
+        )
 
 
 def erase_application(
     session: Session, application: Application, requested_by: Requester, actor: Principal | str
-) -> None:
+) -> ErasureCounts:
     """Delete the application, its history and the person's bookings and callback requests."""
     application_id = application.id
     phone = application.phone
     email = application.email.lower() if application.email else None
 
-    _release_and_delete_registrations(session, phone, email)
-    session.execute(
-        delete(CallbackRequest).where(
-            or_(
-                CallbackRequest.phone == phone,
-                CallbackRequest.application_reference == application.reference,
-            )
-        )
+    registrations = _release_and_delete_registrations(session, phone, email)
+    callbacks = _delete_callbacks(
+        session,
+        or_(
+            CallbackRequest.phone == phone,
+            CallbackRequest.application_reference == application.reference,
+        ),
     )
     # Kept, blanked, so that replaying the original submission cannot bring the data back.
     session.execute(
@@ -58,9 +83,57 @@ def erase_application(
         detail=f"requested by {requested_by}",
     )
     session.flush()
+    return ErasureCounts(1, registrations, callbacks)
 
 
-def _release_and_delete_registrations(session: Session, phone: str, email: str | None) -> None:
+def erase_phone(session: Session, phone: str, actor: Principal | str) -> ErasureCounts:
+    """Everything held about this phone: its applications, bookings and callback requests."""
+    counts = ErasureCounts()
+    ids = session.scalars(select(Application.id).where(Application.phone == phone)).all()
+    for application_id in ids:
+        application = session.get(Application, application_id)
+        if application is not None:
+            counts += erase_application(session, application, "person", actor)
+    # What was made without an application (or after it was erased).
+    leftover = ErasureCounts(
+        registrations=_release_and_delete_registrations(session, phone, None),
+        callbacks=_delete_callbacks(session, CallbackRequest.phone == phone),
+    )
+    if leftover.registrations or leftover.callbacks:
+        record(
+            session,
+            actor,
+            "erase",
+            "person",
+            detail=f"requested by person: {leftover.registrations} registrations, "
+            f"{leftover.callbacks} callback requests",
+        )
+    session.flush()
+    return counts + leftover
+
+
+def erase_callbacks(
+    session: Session, phone: str, callback_ids: list[int], actor: Principal | str
+) -> int:
+    """Delete the listed callback requests if they were made with this phone."""
+    if not callback_ids:
+        return 0
+    count = _delete_callbacks(
+        session, CallbackRequest.id.in_(callback_ids), CallbackRequest.phone == phone
+    )
+    if count:
+        record(session, actor, "erase", "callbacks", detail=f"requested by person: {count}")
+    return count
+
+
+def _delete_callbacks(session: Session, *conditions: ColumnElement[bool]) -> int:
+    ids = session.scalars(select(CallbackRequest.id).where(*conditions)).all()
+    if ids:
+        session.execute(delete(CallbackRequest).where(CallbackRequest.id.in_(ids)))
+    return len(ids)
+
+
+def _release_and_delete_registrations(session: Session, phone: str, email: str | None) -> int:
     matches = [Registration.phone == phone]
     if email is not None:
         matches.append(func.lower(Registration.email) == email)
@@ -79,3 +152,4 @@ def _release_and_delete_registrations(session: Session, phone: str, email: str |
         session.execute(
             delete(Registration).where(Registration.id.in_([r[0] for r in registrations]))
         )
+    return len(registrations)

@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from api.db import make_engine
-from api.deps import get_session
+from api.deps import get_read_session, get_session
 from api.main import create_app
 from api.migrate import upgrade
 from api.services.keys import create_key
@@ -33,6 +33,13 @@ from api.settings import PROJECT_ROOT, Settings
 
 TERRITORIES_FILE = PROJECT_ROOT / "data" / "territories.yml"
 BACKENDS = ["sqlite", "postgres"]
+# Most tests submit many applications for one phone number from one key: the limits are
+# lifted for them and set by the tests of the limits themselves (tests/api/test_limits.py).
+UNLIMITED = {
+    "EMILE_RATE_LIMIT": "off",
+    "EMILE_APPLICATIONS_PER_PHONE": 10_000,
+    "EMILE_OPEN_CALLBACKS_PER_PHONE": 10_000,
+}
 
 
 def postgres_admin_url() -> str:
@@ -57,7 +64,7 @@ class Database:
 def _fresh_database(backend: str, tmp_dir: Path) -> tuple[Settings, Callable[[], None]]:
     """Settings for a new empty database, and how to drop it."""
     if backend == "sqlite":
-        settings = Settings(EMILE_DATA_DIR=tmp_dir, DATABASE_URL=None)
+        settings = Settings(EMILE_DATA_DIR=tmp_dir, DATABASE_URL=None, **UNLIMITED)
         return settings, lambda: None
     admin_url = make_url(postgres_admin_url()).set(drivername="postgresql+psycopg")
     name = f"emile_test_{uuid.uuid4().hex[:10]}"
@@ -71,7 +78,7 @@ def _fresh_database(backend: str, tmp_dir: Path) -> tuple[Settings, Callable[[],
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
-    return Settings(EMILE_DATA_DIR=tmp_dir, DATABASE_URL=url), drop
+    return Settings(EMILE_DATA_DIR=tmp_dir, DATABASE_URL=url, **UNLIMITED), drop
 
 
 def migrated_database(backend: str, tmp_dir: Path) -> tuple[Database, Callable[[], None]]:
@@ -133,6 +140,7 @@ def app(database: Database, session: Session) -> FastAPI:
             raise
 
     application.dependency_overrides[get_session] = test_session
+    application.dependency_overrides[get_read_session] = test_session
     return application
 
 
@@ -200,6 +208,13 @@ class LiveServer:
 
     base_url: str
     database: Database
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        """Stop the server as Ctrl-C would (its shutdown steps run)."""
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
 
     def key(self, role: str, territories: list[str] | None = None) -> dict[str, str]:
         """Create and commit a key; return its headers."""
@@ -232,7 +247,7 @@ def live_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Live
             time.sleep(0.05)
     else:
         pytest.fail("the live API server did not start")
-    yield LiveServer(base_url, db)
-    server.should_exit = True
-    thread.join(timeout=10)
+    live = LiveServer(base_url, db, server, thread)
+    yield live
+    live.stop()
     cleanup()
