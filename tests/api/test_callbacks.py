@@ -135,3 +135,71 @@ def test_a_callback_request_needs_a_real_phone_number(client, assistant_headers)
         headers=assistant_headers,
     )
     assert bad_reference.status_code == 422
+
+
+# Territory scope: an operator of Cantal sees and closes only Cantal people's requests.
+
+
+def _scoped(client, assistant_headers, make_key):
+    """A Cantal application, an Allier one, a request for each and one with no application."""
+    from tests.api.application_helpers import create
+
+    cantal = create(
+        client, assistant_headers, phone="+33611000001", territory_preferences=["cantal"]
+    )
+    allier = create(
+        client, assistant_headers, phone="+33611000002", territory_preferences=["allier"]
+    )
+    requests = {
+        # Linked by the reference the assistant passed on.
+        "cantal": leave(
+            client,
+            assistant_headers,
+            phone="+33611000001",
+            application_reference=cantal["reference"],
+        ),
+        # Linked only by the phone the application was made with.
+        "allier": leave(client, assistant_headers, name="Allier Person", phone="+33611000002"),
+        "nobody": leave(client, assistant_headers, name="No Application", phone="+33611000003"),
+    }
+    assert allier["reference"]
+    return requests, make_key("operator", territories=["cantal"])
+
+
+def test_a_territory_operator_lists_only_its_territory_s_requests(
+    client, assistant_headers, operator_headers, admin_headers, make_key
+):
+    requests, cantal_operator = _scoped(client, assistant_headers, make_key)
+
+    seen = client.get("/api/v1/callbacks", headers=cantal_operator).json()
+    assert [c["id"] for c in seen["items"]] == [requests["cantal"]["id"]]
+    assert seen["total"] == 1
+    # Keys without a territory limit see every request, the ones without application too.
+    for headers in (operator_headers, admin_headers):
+        everything = client.get("/api/v1/callbacks", headers=headers).json()
+        assert {c["id"] for c in everything["items"]} == {r["id"] for r in requests.values()}
+
+
+def test_a_territory_operator_cannot_close_another_territory_s_request(
+    client, assistant_headers, operator_headers, make_key
+):
+    requests, cantal_operator = _scoped(client, assistant_headers, make_key)
+
+    for other in ("allier", "nobody"):
+        response = client.post(
+            f"/api/v1/callbacks/{requests[other]['id']}/close",
+            json={"note": "Rappelé"},
+            headers=cantal_operator,
+        )
+        assert response.status_code == 404
+    mine = client.post(
+        f"/api/v1/callbacks/{requests['cantal']['id']}/close",
+        json={"note": "Rappelé"},
+        headers=cantal_operator,
+    )
+    assert mine.status_code == 200
+    still_open = client.get("/api/v1/callbacks?status=open", headers=operator_headers).json()
+    assert {c["id"] for c in still_open["items"]} == {
+        requests["allier"]["id"],
+        requests["nobody"]["id"],
+    }

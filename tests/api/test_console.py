@@ -957,3 +957,33 @@ def test_the_console_is_not_in_the_api_schema(client):
     paths = client.get("/openapi.json").json()["paths"]
 
     assert not [path for path in paths if path.startswith("/console")]
+
+
+def test_the_callbacks_page_shows_only_the_operator_s_territories(
+    client, assistant_headers, make_key
+):
+    cantal = create(
+        client, assistant_headers, phone="+33611000011", territory_preferences=["cantal"]
+    )
+    create(client, assistant_headers, phone="+33611000012", territory_preferences=["allier"])
+    leave_callback(
+        client,
+        assistant_headers,
+        name="Camille Cantal",
+        phone="+33611000011",
+        application_reference=cantal["reference"],
+    )
+    allier = leave_callback(client, assistant_headers, name="Alix Allier", phone="+33611000012")
+    leave_callback(client, assistant_headers, name="Nina Nobody", phone="+33611000013")
+    signed_in(client, make_key("operator", name="op-cantal", territories=["cantal"]))
+
+    page = client.get(f"{CONSOLE}/rappels")
+
+    assert "Camille Cantal" in text(page)
+    assert "Alix Allier" not in text(page) and "Nina Nobody" not in text(page)
+    closing = client.post(
+        f"{CONSOLE}/rappels/{allier['id']}/cloture",
+        data={"csrf_token": csrf_of(page), "note": "Rappelé"},
+        follow_redirects=False,
+    )
+    assert closing.status_code == 404
