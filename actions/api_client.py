@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypedDict
@@ -66,6 +66,10 @@ class InvalidRequest(ApiError):
     """400/422 and other client errors: retrying the same request cannot succeed."""
 
 
+class QuotaExceeded(InvalidRequest):
+    """429 with a `*_quota` code: this phone made as many as the API accepts; not retried."""
+
+
 # ---------------------------------------------------------------- request bodies
 
 
@@ -110,6 +114,15 @@ class ApplicationReceipt:
     reference: str
     status: str
     replayed: bool = False
+
+
+@dataclass(frozen=True)
+class ErasureReport:
+    """What an erasure deleted in the API, to tell the person exactly that."""
+
+    applications: int
+    registrations: int
+    callbacks: int
 
 
 @dataclass(frozen=True)
@@ -332,6 +345,8 @@ def _error_from(response: httpx.Response) -> ApiError:
         return Conflict(detail, code, status)
     if status == 410:
         return Gone(detail, code, status)
+    if status == 429 and code.endswith("_quota"):
+        return QuotaExceeded(detail, code, status)
     if status in (408, 425, 429) or status >= 500:
         return ApiUnavailable(detail, code, status)
     return InvalidRequest(detail, code, status)
@@ -434,13 +449,34 @@ class EmileApiClient:
             updated_at=_opt_str(data, "updated_at") or "",
         )
 
-    async def person_erasure(self, reference: str, phone: str) -> bool:
-        """Erase the application with this reference and phone and what shares the phone."""
-        response = await self._request(
-            "POST", "/person/erasure", body={"reference": reference, "phone": phone}
-        )
+    async def person_erasure(
+        self,
+        phone: str,
+        *,
+        reference: str | None = None,
+        registration_reference: str | None = None,
+        phone_verified: bool = False,
+        callback_ids: Sequence[int] = (),
+    ) -> ErasureReport:
+        """Erase what the API holds about this phone, given a proof that it is the person's.
+
+        Proof: the channel verified the phone (SMS), or an application or registration
+        reference made with it; without proof only `callback_ids` of this phone go.
+        """
+        body: dict[str, Any] = {"phone": phone, "phone_verified": phone_verified}
+        if reference:
+            body["reference"] = reference
+        if registration_reference:
+            body["registration_reference"] = registration_reference
+        if callback_ids:
+            body["callback_ids"] = list(callback_ids)
+        response = await self._request("POST", "/person/erasure", body=body)
         data = _obj(self._json(response), "erasure")
-        return bool(data.get("erased", False))
+        return ErasureReport(
+            applications=_int(data, "applications"),
+            registrations=_int(data, "registrations"),
+            callbacks=_int(data, "callbacks"),
+        )
 
     # -- territories
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import ClassVar
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -57,7 +57,7 @@ class ActionRequestCallback(Action):
         name = " ".join(n for n in names if isinstance(n, str) and n) or None
         reference = tracker.get_slot("application_reference")
         try:
-            await shared_client().create_callback(
+            receipt = await shared_client().create_callback(
                 phone=phone,
                 language=language_of(tracker),
                 channel=channel_of(tracker),
@@ -70,4 +70,7 @@ class ActionRequestCallback(Action):
             dispatcher.utter_message(response="utter_callback_failed")
             return []
         dispatcher.utter_message(response="utter_callback_created", phone=phone)
-        return []
+        # Kept so that "delete my data" can erase it even when the phone was only typed.
+        made = tracker.get_slot("callback_ids")
+        earlier = [i for i in made if isinstance(i, int)] if isinstance(made, list) else []
+        return [SlotSet("callback_ids", [*earlier, receipt.id])]

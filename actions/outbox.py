@@ -394,7 +394,8 @@ class Outbox:
             payload = json.loads(payload_json)
             receipt = await client.create_application(payload, idempotency_key=key)
         except (InvalidRequest, Gone) as exc:
-            # 422 (or 400) and 410 will never succeed: keep the row, flag it, tell a human.
+            # 422 (or 400), 410 and a phone over its quota (429) will never succeed: keep the
+            # row, flag it, tell a human.
             self._mark_failed(key, token, exc)
             logger.error("outbox: %s refused for good by the API: %s", key, exc)
             return FAILED

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.enums import (
@@ -25,6 +25,9 @@ class Application(Base):
     """A pre-qualified application: the person, their answers and the assistant's verdict."""
 
     __tablename__ = "applications"
+    # Operators' usual list (a status, a verdict, newest first) is read from this index alone;
+    # the territory is then checked per entry, and only the shown page's rows are fetched.
+    __table_args__ = (Index("ix_applications_status_verdict_created_at", "status", "verdict", "created_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(12), unique=True)

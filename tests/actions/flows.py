@@ -398,12 +398,33 @@ class FakeApi:
         )
 
     def person_erasure(self, request: httpx.Request, body: Any) -> httpx.Response:
-        application = self._person(body)
-        if application is None:
-            return self._error(404, "not_found", "no application with this reference and phone")
-        self.erased.append((body["reference"], body["phone"]))
-        self.applications = {k: v for k, v in self.applications.items() if v is not application}
-        return httpx.Response(200, json={"erased": True})
+        """As the API: a proof (verified phone, or a matching reference) erases all of it."""
+        phone = body["phone"]
+        proved = bool(body.get("phone_verified"))
+        if body.get("reference"):
+            if self._person(body) is None:
+                return self._error(404, "not_found", "no application with this reference")
+            proved = True
+        if proved:
+            self.erased.append((body.get("reference"), phone))
+            kept = {k: v for k, v in self.applications.items() if v["phone"] != phone}
+            applications = len(self.applications) - len(kept)
+            self.applications = kept
+            gone = [c for c in self.callbacks if c["phone"] == phone]
+        else:
+            applications = 0
+            ids = set(body.get("callback_ids", []))
+            gone = [c for c in self.callbacks if c["id"] in ids and c["phone"] == phone]
+        self.callbacks = [c for c in self.callbacks if c not in gone]
+        return httpx.Response(
+            200,
+            json={
+                "erased": True,
+                "applications": applications,
+                "registrations": 0,
+                "callbacks": len(gone),
+            },
+        )
 
     def create_callback(self, request: httpx.Request, body: Any) -> httpx.Response:
         callback = {**body, "id": len(self.callbacks) + 1, "status": "open"}

@@ -249,9 +249,18 @@ async def test_person_status_and_erasure(make_client):
         assert api.last.url.path == "/api/v1/person/status"
         assert api.last_json() == {"reference": "K7P4XM", "phone": "+33612345678"}
 
-        api.body = {"erased": True}
-        assert await client.person_erasure("K7P4XM", "+33612345678") is True
+        api.body = {"erased": True, "applications": 1, "registrations": 2, "callbacks": 0}
+        report = await client.person_erasure(
+            "+33612345678", reference="K7P4XM", callback_ids=[4, 9]
+        )
+        assert (report.applications, report.registrations, report.callbacks) == (1, 2, 0)
         assert api.last.url.path == "/api/v1/person/erasure"
+        assert api.last_json() == {
+            "phone": "+33612345678",
+            "phone_verified": False,
+            "reference": "K7P4XM",
+            "callback_ids": [4, 9],
+        }
 
         api.status, api.body = 404, {"detail": "no match", "code": "not_found"}
         with pytest.raises(NotFound):

@@ -150,6 +150,8 @@ async def test_erasure_of_a_delivered_application(fake_api):
     assert [e["event"] for e in events] == ["reset_slots", "restart"]
     assert fake_api.erased == [(slots["application_reference"], "+33612345678")]
     assert fake_api.applications == {}
+    said = message(dispatcher, "utter_erasure_done")
+    assert (said["applications"], said["registrations"], said["callbacks"]) == (1, 0, 0)
     service = await start_outbox()
     assert service.outbox.status(slots["application_key"]) is None
 
@@ -170,7 +172,39 @@ async def test_erasure_of_an_application_not_sent_yet(fake_api):
 async def test_erasure_with_no_application(fake_api):
     dispatcher, events = await run(ActionEraseData(), make_tracker({"language": "en"}))
     assert responses(dispatcher) == ["utter_erasure_done"]
+    said = message(dispatcher, "utter_erasure_done")
+    assert (said["applications"], said["registrations"], said["callbacks"]) == (0, 0, 0)
     assert [e["event"] for e in events] == ["reset_slots", "restart"]
+
+
+@pytest.mark.asyncio
+async def test_erasure_of_a_callback_asked_on_telegram_says_so(fake_api):
+    """No application, a typed phone: the callback this conversation made is erased."""
+    tracker = make_tracker({"phone": "+33612345678"}, input_channel="telegram")
+    _, events = await run(ActionRequestCallback(), tracker)
+    [ids] = [e["value"] for e in events if e.get("name") == "callback_ids"]
+    # Someone else's request with the same typed number is not this conversation's.
+    fake_api.callbacks.append({"id": 99, "phone": "+33612345678", "status": "open"})
+
+    dispatcher, _ = await run(
+        ActionEraseData(),
+        make_tracker({"phone": "+33612345678", "callback_ids": ids}, input_channel="telegram"),
+    )
+
+    said = message(dispatcher, "utter_erasure_done")
+    assert (said["applications"], said["callbacks"]) == (0, 1)
+    assert [c["id"] for c in fake_api.callbacks] == [99]
+
+
+@pytest.mark.asyncio
+async def test_an_sms_sender_erases_everything_held_for_its_number(fake_api):
+    fake_api.callbacks.append({"id": 7, "phone": "+33612345678", "status": "open"})
+    tracker = make_tracker({"phone": "+33612345678"}, input_channel="sms", sender_id="+33612345678")
+
+    dispatcher, _ = await run(ActionEraseData(), tracker)
+
+    assert message(dispatcher, "utter_erasure_done")["callbacks"] == 1
+    assert fake_api.callbacks == []
 
 
 @pytest.mark.asyncio

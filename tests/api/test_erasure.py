@@ -192,5 +192,5 @@ def test_after_erasure_everything_about_it_is_gone_or_refused(
     replay = client.post("/api/v1/applications", json=person["data"], headers=person["headers"])
     assert replay.status_code == 410
     assert count_applications(session) == 1
-    record = session.get(IdempotencyRecord, "outbox-7f3a")
+    record = session.scalar(select(IdempotencyRecord).where(IdempotencyRecord.key == "outbox-7f3a"))
     assert (record.erased, record.body_hash, record.application_id) == (True, "", None)

@@ -1,4 +1,4 @@
-"""Idempotency keys belong to the API key that sent them.
+"""Idempotency keys belong to the API key that sent them; an index for operators' lists.
 
 Revision ID: 0002
 Revises: 0001
@@ -15,14 +15,20 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Primary key (api_key_id, key) instead of (key)."""
+    """Primary key (api_key_id, key) instead of (key); index (status, verdict, created_at)."""
     with op.batch_alter_table("idempotency_records", recreate="always") as batch:
         batch.drop_constraint("pk_idempotency_records", type_="primary")
         batch.create_primary_key("pk_idempotency_records", ["api_key_id", "key"])
+    op.create_index(
+        "ix_applications_status_verdict_created_at",
+        "applications",
+        ["status", "verdict", "created_at"],
+    )
 
 
 def downgrade() -> None:
     """Back to one namespace of keys (fails if two API keys used the same string)."""
+    op.drop_index("ix_applications_status_verdict_created_at", table_name="applications")
     with op.batch_alter_table("idempotency_records", recreate="always") as batch:
         batch.drop_constraint("pk_idempotency_records", type_="primary")
         batch.create_primary_key("pk_idempotency_records", ["key"])
