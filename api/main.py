@@ -12,6 +12,7 @@ from api.db import DeletedDataScrubber, make_engine, make_read_sessionmaker, mak
 from api.errors import ErrorBody, install_error_handlers
 from api.limits import BodySizeLimit, RequestRateLimiter
 from api.routes import ROUTERS
+from api.services.page_cache import PageCache
 from api.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.read_sessionmaker = make_read_sessionmaker(engine)
     app.state.scrubber = scrubber
+    app.state.page_cache = PageCache()
     app.state.rate_limiter = RequestRateLimiter.from_setting(settings.rate_limit)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)

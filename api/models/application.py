@@ -61,7 +61,8 @@ class Application(Base):
     rules_version: Mapped[str] = mapped_column(String(32))
     # Bookkeeping.
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Indexed: its maximum is read on every list (api/services/page_cache.py).
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
     last_contact_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     territories: Mapped[list["ApplicationTerritory"]] = relationship(

@@ -1,7 +1,7 @@
 """Applications: what the assistant sends, what operators read."""
 
 from datetime import datetime, timedelta, timezone
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
@@ -146,7 +146,12 @@ class ApplicationOut(BaseModel):
 
     @classmethod
     def of(cls, app: Application) -> "ApplicationOut":
-        """The representation of a stored application.
+        """The representation of a stored application."""
+        return cls.from_row(app, app.territory_preferences)
+
+    @classmethod
+    def from_row(cls, app: Any, territories: list[str]) -> "ApplicationOut":
+        """The representation of an application's columns (an ORM object or a plain row).
 
         Built without validation: the row was validated on its way in, and lists build fifty.
         """
@@ -173,7 +178,7 @@ class ApplicationOut(BaseModel):
                 driving_licence=app.driving_licence,
                 french_level=app.french_level,
             ),
-            territory_preferences=app.territory_preferences,
+            territory_preferences=territories,
             verdict=VerdictOut.model_construct(
                 result=app.verdict, reasons=app.verdict_reasons, rules_version=app.rules_version
             ),

@@ -6,9 +6,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -338,6 +339,46 @@ def list_applications(
     )
     query = _ordered(principal, filters, tz).offset((page - 1) * page_size).limit(page_size)
     return list(session.scalars(query)), total or 0
+
+
+@dataclass(frozen=True)
+class ApplicationRows:
+    """A page of applications as plain rows, and each one's territories in order of choice."""
+
+    rows: list[Row[Any]]
+    territories: dict[int, list[str]]
+    total: int
+
+
+def list_application_rows(
+    session: Session,
+    principal: Principal,
+    filters: ApplicationFilters,
+    tz: ZoneInfo,
+    page: int,
+    page_size: int,
+) -> ApplicationRows:
+    """`list_applications` without the ORM: what the API's list answers from, much faster."""
+    conditions = _conditions(principal, filters, tz)
+    total = session.scalar(select(func.count()).select_from(Application).where(*conditions))
+    rows = list(
+        session.execute(
+            select(*Application.__table__.columns)
+            .where(*conditions)
+            .order_by(Application.created_at.desc(), Application.id.desc())
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        )
+    )
+    territories: dict[int, list[str]] = {row.id: [] for row in rows}
+    if rows:
+        for application_id, code in session.execute(
+            select(ApplicationTerritory.application_id, ApplicationTerritory.territory_code)
+            .where(ApplicationTerritory.application_id.in_(list(territories)))
+            .order_by(ApplicationTerritory.application_id, ApplicationTerritory.rank)
+        ):
+            territories[application_id].append(code)
+    return ApplicationRows(rows, territories, total or 0)
 
 
 def count_by_status(

@@ -15,7 +15,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    """Primary key (api_key_id, key) instead of (key); index (status, verdict, created_at)."""
+    """Primary key (api_key_id, key) instead of (key); indexes for lists."""
     with op.batch_alter_table("idempotency_records", recreate="always") as batch:
         batch.drop_constraint("pk_idempotency_records", type_="primary")
         batch.create_primary_key("pk_idempotency_records", ["api_key_id", "key"])
@@ -24,10 +24,12 @@ def upgrade() -> None:
         "applications",
         ["status", "verdict", "created_at"],
     )
+    op.create_index("ix_applications_updated_at", "applications", ["updated_at"])
 
 
 def downgrade() -> None:
     """Back to one namespace of keys (fails if two API keys used the same string)."""
+    op.drop_index("ix_applications_updated_at", table_name="applications")
     op.drop_index("ix_applications_status_verdict_created_at", table_name="applications")
     with op.batch_alter_table("idempotency_records", recreate="always") as batch:
         batch.drop_constraint("pk_idempotency_records", type_="primary")
