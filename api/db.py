@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.settings import Settings
@@ -17,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 # Execution option of the engine behind read sessions: their transactions begin deferred.
 READ_ONLY = "emile_read_only"
+# Marks a connection whose transaction holds this process's writer lock (SQLite).
+_WRITER = "emile_writer"
 
 
 def make_engine(settings: Settings, **kwargs: Any) -> Engine:
@@ -57,13 +60,35 @@ def make_engine(settings: Settings, **kwargs: Any) -> Engine:
         # SQLite's own lower() folds ASCII only; searches on names like "Élodie" need Unicode.
         dbapi_conn.create_function("lower", 1, _unicode_lower, deterministic=True)
 
+    # SQLite makes a writer that finds the lock taken sleep 1, 2, 5 … 100 ms between tries:
+    # under a few concurrent writes most of the time went to sleeping. Writers of this
+    # process queue on a lock of ours instead, handed over the moment a transaction ends;
+    # SQLite's busy timeout still arbitrates between processes.
+    writers = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _sqlite_begin(conn: Any) -> None:
-        # Writers take the lock up front so that they queue on the busy timeout instead of
-        # failing when a deferred transaction tries to upgrade; readers never take it.
-        deferred = conn.get_execution_options().get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        # Writers take the lock up front so that they queue instead of failing when a
+        # deferred transaction tries to upgrade; readers never take it.
+        if conn.get_execution_options().get(READ_ONLY, False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        if not writers.acquire(timeout=busy_ms / 1000):
+            raise OperationalError("BEGIN IMMEDIATE", {}, TimeoutError("database is locked"))
+        # On the connection, not the thread: FastAPI may end a transaction in another thread.
+        conn.info[_WRITER] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(conn)
+            raise
 
+    def _release(conn: Any) -> None:
+        if conn.info.pop(_WRITER, False):
+            writers.release()
+
+    event.listen(engine, "commit", _release)
+    event.listen(engine, "rollback", _release)
     return engine
 
 

@@ -1,6 +1,6 @@
 """Request dependencies: database sessions, the calling API key and its request rate."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -31,7 +31,11 @@ def get_read_session(request: Request) -> Iterator[Session]:
     yield from session_scope(request.app.state.read_sessionmaker)
 
 
-def get_settings_dep(request: Request) -> Settings:
+# Dependencies that neither block nor touch the database are `async def`: FastAPI runs a
+# plain `def` in its threadpool, and each such hop costs more than the work itself.
+
+
+async def get_settings_dep(request: Request) -> Settings:
     """The settings the app was built with."""
     settings: Settings = request.app.state.settings
     return settings
@@ -77,10 +81,10 @@ def get_principal(
     return principal
 
 
-def require(*scopes: Scope) -> Callable[[Principal], Principal]:
+def require(*scopes: Scope) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that checks the caller holds every one of `scopes` (403 otherwise)."""
 
-    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         missing = [s.value for s in scopes if s not in principal.scopes]
         if missing:
             raise ApiError(403, "forbidden", f"this API key lacks the scope {', '.join(missing)}")

@@ -66,7 +66,7 @@ class CSVResponse(StreamingResponse):
     media_type = "text/csv"
 
 
-def application_filters(
+async def application_filters(
     status: ApplicationStatus | None = None,
     territory: Annotated[str | None, Query(pattern=r"^[a-z0-9_-]{1,40}$")] = None,
     verdict: Verdict | None = None,
@@ -96,7 +96,7 @@ def application_filters(
 FiltersDep = Annotated[service.ApplicationFilters, Depends(application_filters)]
 
 
-def _timezone(settings: SettingsDep) -> ZoneInfo:
+async def _timezone(settings: SettingsDep) -> ZoneInfo:
     return ZoneInfo(settings.timezone)
 
 

@@ -1,9 +1,11 @@
 """Rendered list pages kept in memory until the applications change.
 
 Operators reload the same lists far more often than applications arrive or move. A page is
-kept with a fingerprint of the applications table (how many rows, the latest change), read
-again on every request: any creation, change or erasure changes it, and the page is built
-afresh. Every request is still authorised and audited; only the building is saved.
+kept with a fingerprint of the applications, read again on every request: the highest id
+(a creation), the latest `updated_at` (a status change) and the latest erasure in the audit
+log (every erasure is audited, in the same transaction). Each is one step down an index,
+where counting the rows would read them all. Any change gives a new fingerprint and the page
+is built afresh. Every request is still authorised and audited; only the building is saved.
 """
 
 import threading
@@ -13,17 +15,22 @@ from collections.abc import Callable, Hashable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.models import Application
+from api.models import Application, AuditEntry
 
-Fingerprint = tuple[int, object]
+Fingerprint = tuple[object, ...]
 
 
 def applications_fingerprint(session: Session) -> Fingerprint:
     """Changes whenever an application is created, changed or erased."""
-    # Two queries: SQLite reads a lone max() from the index, not from every row.
-    count = session.scalar(select(func.count()).select_from(Application))
-    latest = session.scalar(select(func.max(Application.updated_at)))
-    return int(count or 0), latest
+    # Separate subqueries: SQLite reads a lone max() from an index, not from every row.
+    row = session.execute(
+        select(
+            select(func.max(Application.id)).scalar_subquery(),
+            select(func.max(Application.updated_at)).scalar_subquery(),
+            select(func.max(AuditEntry.id)).where(AuditEntry.action == "erase").scalar_subquery(),
+        )
+    ).one()
+    return tuple(row)
 
 
 class PageCache:
