@@ -87,4 +87,4 @@ lock: $(UV) ## Re-pin requirements/*.txt from requirements/*.in
 	$(UV) pip compile -q --python-version 3.10 --python-platform x86_64-unknown-linux-gnu requirements/assistant.in -o requirements/assistant.txt
 
 clean: ## Remove environments, data and caches
-	rm -rf $(VENV) var models .rasa .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var models .rasa *.egg-info .pytest_cache .mypy_cache .ruff_cache

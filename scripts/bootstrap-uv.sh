@@ -26,4 +26,5 @@ if ! error=$(python3 -m venv --clear "$dir" 2>&1); then
     *) echo "$error" >&2; exit 1 ;;
   esac
 fi
-"$dir/bin/pip" install -q "uv==$version" >&2
+# No pip cache: nothing of the bootstrap stays outside DIR.
+"$dir/bin/pip" install -q --no-cache-dir "uv==$version" >&2

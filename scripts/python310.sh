@@ -58,8 +58,8 @@ No Python 3.10 could be had. Tried, in order:
   - PYTHON310: not set
   - python3.10 on PATH: $on_path
   - pyenv: nothing in $pyenv_root/versions/3.10.*
-  - uv python install $version into $install_dir: failed (uv's error is above). It downloads
-    from github.com/astral-sh/python-build-standalone, or from \$UV_PYTHON_INSTALL_MIRROR.
+  - uv python install $version: failed, uv's error is above (uv downloads CPython from
+    github.com/astral-sh/python-build-standalone, or from \$UV_PYTHON_INSTALL_MIRROR if set)
 Set PYTHON310=/path/to/python3.10 (for instance one built by \`pyenv install 3.10\`) and run the
 command again, or give this machine access to those downloads.
 MESSAGE

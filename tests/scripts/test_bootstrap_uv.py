@@ -31,7 +31,7 @@ def test_any_python3_makes_the_uv_environment(machine):
 
     assert result.returncode == 0, result.stderr
     assert (machine.root / "project/.venv/uv/bin/uv").exists()
-    assert f"pip install -q uv=={UV_VERSION}" in machine.calls()
+    assert f"pip install -q --no-cache-dir uv=={UV_VERSION}" in machine.calls()
     assert not [call for call in machine.calls() if call.startswith("apt-get")]
 
 

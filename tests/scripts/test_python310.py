@@ -137,7 +137,7 @@ def test_nothing_can_be_had_says_what_was_tried_and_how_to_set_python310(machine
     assert "No Python 3.10 could be had" in message
     assert "python3.10 on PATH: none" in message
     assert f"nothing in {machine.home}/.pyenv/versions/3.10.*" in message
-    assert f"uv python install {VERSION}" in message
+    assert f"uv python install {VERSION}: failed" in message
     assert "Set PYTHON310=/path/to/python3.10" in message
 
 
