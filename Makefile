@@ -3,10 +3,12 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 UV_VERSION := 0.13.9
+# The CPython uv installs in $(VENV)/python when the machine has no Python 3.10 (rasa 3.6
+# refuses 3.11); PYTHON310=/path/to/python3.10 chooses one, see scripts/python310.sh.
+MANAGED_PYTHON := 3.10.22
 VENV := .venv
-# Python 3.10 (rasa 3.6 refuses 3.11): PYTHON310=/path/to/python3.10 overrides the search.
-PYTHON310 ?= $(shell scripts/find-python310.sh)
 UV := $(VENV)/uv/bin/uv
+PY310 := $(VENV)/python3.10
 API_PY := $(VENV)/api/bin/python
 BOT_PY := $(VENV)/assistant/bin/python
 
@@ -16,18 +18,20 @@ help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 $(UV):
-	@test -n "$(PYTHON310)" || { echo "Python 3.10 not found: set PYTHON310=/path/to/python3.10" >&2; exit 1; }
-	$(PYTHON310) -m venv $(VENV)/uv
-	$(VENV)/uv/bin/pip install -q "uv==$(UV_VERSION)"
+	scripts/bootstrap-uv.sh $(UV_VERSION) $(VENV)/uv
 
-$(VENV)/api/.installed: requirements/api.txt pyproject.toml | $(UV)
-	$(UV) venv -q --allow-existing --python $(PYTHON310) $(VENV)/api
+# A link to the chosen interpreter; a dangling one (interpreter removed) is chosen again.
+$(PY310): | $(UV)
+	py=$$(scripts/python310.sh $(UV) $(MANAGED_PYTHON) $(CURDIR)/$(VENV)/python) && ln -sfn "$$py" $@
+
+$(VENV)/api/.installed: requirements/api.txt pyproject.toml | $(UV) $(PY310)
+	$(UV) venv -q --allow-existing --python "$$(readlink $(PY310))" $(VENV)/api
 	VIRTUAL_ENV=$(VENV)/api $(UV) pip install -q -r requirements/api.txt
 	VIRTUAL_ENV=$(VENV)/api $(UV) pip install -q --no-deps -e .
 	touch $@
 
-$(VENV)/assistant/.installed: requirements/assistant.txt pyproject.toml | $(UV)
-	$(UV) venv -q --allow-existing --python $(PYTHON310) $(VENV)/assistant
+$(VENV)/assistant/.installed: requirements/assistant.txt pyproject.toml | $(UV) $(PY310)
+	$(UV) venv -q --allow-existing --python "$$(readlink $(PY310))" $(VENV)/assistant
 	VIRTUAL_ENV=$(VENV)/assistant $(UV) pip install -q -r requirements/assistant.txt
 	VIRTUAL_ENV=$(VENV)/assistant $(UV) pip install -q --no-deps -e .
 	touch $@
@@ -83,4 +87,4 @@ lock: $(UV) ## Re-pin requirements/*.txt from requirements/*.in
 	$(UV) pip compile -q --python-version 3.10 --python-platform x86_64-unknown-linux-gnu requirements/assistant.in -o requirements/assistant.txt
 
 clean: ## Remove environments, data and caches
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var models .rasa *.egg-info .pytest_cache .mypy_cache .ruff_cache

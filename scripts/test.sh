@@ -25,6 +25,9 @@ if [ -f domain.yml ]; then
   .venv/assistant/bin/python scripts/catalogs.py check
 fi
 
+step "set-up scripts (which Python 3.10, uv bootstrap; stubs, no download)"
+.venv/api/bin/python -m pytest tests/scripts "$@"
+
 step "API tests (SQLite and PostgreSQL)"
 .venv/api/bin/python -m pytest tests/api "$@"
 
