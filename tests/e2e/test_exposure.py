@@ -13,6 +13,7 @@ The session stack (tests/e2e/stack.py) shows the REST and action server refusals
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import socket
 import subprocess
@@ -187,6 +188,72 @@ http {{
     process = subprocess.Popen([*command, str(conf)], start_new_session=True)
     wait_until(lambda: listening(port), 30, "nginx", process)
     return process
+
+
+def self_signed(workdir: Path) -> tuple[Path, Path]:
+    """A throw-away certificate and key for assistant.example.org (PEM files)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "assistant.example.org")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = workdir / "cert.pem", workdir / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_the_sample_site_configuration_is_valid_nginx(tmp_path: Path) -> None:
+    """deploy/nginx/emile.conf as an operator installs it, checked by `nginx -t`."""
+    cert, key = self_signed(tmp_path)
+    site = (ROOT / "deploy" / "nginx" / "emile.conf").read_text(encoding="utf-8")
+    letsencrypt = "/etc/letsencrypt/live/assistant.example.org/"
+    assert (
+        f"{letsencrypt}fullchain.pem" in site and "/etc/nginx/snippets/emile-webhooks.conf" in site
+    )
+    site = (
+        site.replace(f"{letsencrypt}fullchain.pem", str(cert))
+        .replace(f"{letsencrypt}privkey.pem", str(key))
+        .replace("/etc/nginx/snippets/emile-webhooks.conf", str(SNIPPET))
+    )
+    conf = tmp_path / "nginx.conf"
+    conf.write_text(
+        f"pid {tmp_path}/nginx.pid;\nevents {{}}\nhttp {{\n{site}\n}}\n", encoding="utf-8"
+    )
+    result = subprocess.run(
+        [
+            nginx_binary(),
+            "-p",
+            str(tmp_path),
+            "-e",
+            str(tmp_path / "error.log"),
+            "-t",
+            "-c",
+            str(conf),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.fixture(scope="module")
