@@ -1,6 +1,8 @@
 """The README's run command, as a newcomer uses it: `scripts/run.sh` (what `make run` runs
 after setup) starts the API, the action server and the Rasa server, a person talks to it over
-REST and, with a bot token, over Telegram by long polling; Ctrl-C stops everything.
+REST and, with a bot token, over Telegram by long polling; Ctrl-C stops everything. It runs
+here with the Rasa HTTP API off (`EMILE_RASA_API=off`), which a laptop does not need;
+tests/e2e/test_exposure.py runs it with the API on, behind its token.
 
 Telegram is the fake Bot API (tests/fakes/telegram_api.py): the Rasa server polls it with
 getUpdates, as it would poll api.telegram.org from a laptop without a public address.
@@ -40,7 +42,11 @@ def running(
     script = RunningScript(
         tmp_path_factory.mktemp("run"),
         model,
-        {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake_telegram.base_url},
+        {
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_BASE_URL": fake_telegram.base_url,
+            "EMILE_RASA_API": "off",
+        },
     )
     try:
         wait_until(lambda: "talk to it" in script.output(), 600, "scripts/run.sh", script.process)
@@ -70,6 +76,17 @@ def test_a_person_talks_to_it_over_rest_with_the_secret_it_made(running: Running
     assert messages, "the assistant said nothing"
     # The welcome asks for the language with buttons.
     assert any(message.get("buttons") for message in messages)
+
+
+def test_with_the_api_off_no_route_of_it_answers(running: RunningScript) -> None:
+    assert not (running.data_dir / "rasa-api.token").exists()
+    for method, path in (
+        ("GET", "/status"),
+        ("GET", "/conversations/newcomer/tracker"),
+        ("PUT", "/model"),
+        ("POST", "/model/parse"),
+    ):
+        assert http(method, f"{running.rasa_url}{path}", {})[0] == 404, path
 
 
 def test_a_person_talks_to_it_on_telegram_by_polling(
