@@ -6,9 +6,9 @@ It acts with the assistant's API key (applications, erasure), so nobody but the 
 may call it. `rasa run actions` (rasa-sdk 3.6.2) listens on 0.0.0.0 and checks nothing; this
 runs the same app (`rasa_sdk.endpoint.create_app`, plugins, workers) with two differences:
 - it listens on `--interface` (EMILE_ACTIONS_HOST, default 127.0.0.1);
-- `/webhook` and `/actions` need `Authorization: Bearer <EMILE_ACTIONS_SECRET>`, which the
-  Rasa server sends (endpoints.yml, `action_endpoint.headers`); without it, 401. `/health`
-  stays open for load balancers: it tells nothing.
+- every route but `/health` (`/webhook`, `/actions`) needs `Authorization: Bearer
+  <EMILE_ACTIONS_SECRET>`, which the Rasa server sends (endpoints.yml,
+  `action_endpoint.headers`); without it, 401. `/health` stays open for load balancers.
 A header rather than Rasa's `token:` query parameter, which would land in access logs.
 """
 
