@@ -103,7 +103,9 @@ def summary(latencies: list[float], elapsed: float) -> dict[str, float]:
     }
 
 
-async def replay(base_url: str, conversations: int, concurrency: int, tag: str) -> dict:
+async def replay(
+    base_url: str, conversations: int, concurrency: int, tag: str, headers: dict[str, str]
+) -> dict:
     """Run `conversations` scripted conversations, `concurrency` at a time."""
     latencies: list[float] = []
     errors = 0
@@ -131,7 +133,9 @@ async def replay(base_url: str, conversations: int, concurrency: int, tag: str) 
             senders.append(sender)
 
     limits = httpx.Limits(max_connections=concurrency + 5)
-    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as client:
+    async with httpx.AsyncClient(
+        base_url=base_url, timeout=120, limits=limits, headers=headers
+    ) as client:
         started = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
@@ -250,14 +254,18 @@ def start_rasa(stack: Stack, model: Path, name: str) -> tuple[subprocess.Popen, 
     return process, url, time.monotonic() - started
 
 
-def bench_server(url: str, pid: int, conversations: int, label: str) -> dict[str, Any]:
+def bench_server(
+    url: str, pid: int, conversations: int, label: str, headers: dict[str, str]
+) -> dict[str, Any]:
     """Latency and throughput of one Rasa server at 1 and 20 conversations at a time."""
     # Warm up (first calls load TensorFlow graphs).
-    asyncio.run(replay(url, 2, 1, f"{label}-warm"))
+    asyncio.run(replay(url, 2, 1, f"{label}-warm", headers))
     result: dict[str, Any] = {}
     for concurrency in (1, 20):
         count = conversations if concurrency > 1 else max(4, conversations // 5)
-        result[f"conversations_{concurrency}"] = asyncio.run(replay(url, count, concurrency, label))
+        result[f"conversations_{concurrency}"] = asyncio.run(
+            replay(url, count, concurrency, label, headers)
+        )
         print(f"  {label} x{concurrency}: {result[f'conversations_{concurrency}']}")
     result["parse_1"] = asyncio.run(parse_only(url, 4, 1))
     result["parse_20"] = asyncio.run(parse_only(url, 20, 20))
@@ -291,7 +299,11 @@ def main() -> int:
         report["stack_start_s"] = round(time.monotonic() - rasa_started, 1)
         print("ours (config.yml: DIET 1 layer x 128, RulePolicy; full stack):")
         report["ours"] = bench_server(
-            stack.rasa_url, stack.processes["rasa"].pid, args.conversations, "ours"
+            stack.rasa_url,
+            stack.processes["rasa"].pid,
+            args.conversations,
+            "ours",
+            stack.rest_headers,
         )
         # Start time of the Rasa server alone, measured on a second instance.
         process, url, seconds = start_rasa(stack, model, "ours-again")
@@ -306,7 +318,9 @@ def main() -> int:
             process, url, seconds = start_rasa(stack, peer, "peer")
             try:
                 print("peer (rasa init default config):")
-                report["peer"] = bench_server(url, process.pid, args.conversations, "peer")
+                report["peer"] = bench_server(
+                    url, process.pid, args.conversations, "peer", stack.rest_headers
+                )
                 report["peer"]["start_s"] = round(seconds, 1)
             finally:
                 process.terminate()

@@ -2,7 +2,8 @@
 """Benchmark the channels: whole conversations over REST, Telegram and SMS, on one server.
 
 Starts the stack's operator API and action server (tests/e2e/stack.py) and ONE Rasa server
-whose credentials are assembled as scripts/run.sh does (`rest:` + credentials.telegram.yml +
+whose credentials are assembled as scripts/run.sh does (credentials.yml: REST with its
+secret, + credentials.telegram.yml +
 credentials.sms.yml), with Telegram (webhook mode) pointed at the fake Bot API
 (tests/fakes/telegram_api.py) and SMS pointed at the fake Twilio REST API
 (tests/fakes/twilio_api.py). The conversation of scripts/bench_assistant.py (SCRIPT) is
@@ -207,11 +208,12 @@ def tracker_read_cost(rest: RestChannel, pid: int, reads: int = 5) -> float:
 
 def channel_credentials(workdir: Path, twilio: FakeTwilio) -> Path:
     """credentials.yml as scripts/run.sh assembles it, the SMS channel on the fake Twilio."""
+    rest = (ROOT / "credentials.yml").read_text(encoding="utf-8").rstrip()
     telegram = (ROOT / "credentials.telegram.yml").read_text(encoding="utf-8")
     sms = (ROOT / "credentials.sms.yml").read_text(encoding="utf-8").rstrip("\n")
     if not sms.splitlines()[-1].startswith("  "):
         raise RuntimeError("credentials.sms.yml: expected its channel section to come last")
-    text = f"rest:\n{telegram.rstrip()}\n{sms}\n  api_base_url: {twilio.base_url}\n"
+    text = f"{rest}\n{telegram.rstrip()}\n{sms}\n  api_base_url: {twilio.base_url}\n"
     path = workdir / "credentials.yml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -490,10 +492,13 @@ class RestChannel(Channel):
 
     name = "rest"
 
-    def __init__(self, rasa_url: str) -> None:
+    def __init__(self, rasa_url: str, headers: dict[str, str]) -> None:
         super().__init__(rasa_url)
         self.client = httpx.Client(
-            base_url=rasa_url, timeout=TURN_TIMEOUT_S, limits=httpx.Limits(max_connections=64)
+            base_url=rasa_url,
+            timeout=TURN_TIMEOUT_S,
+            limits=httpx.Limits(max_connections=64),
+            headers=headers,
         )
         self._ids = itertools.count()
 
@@ -596,7 +601,7 @@ def main() -> int:
         set_telegram_webhook(stack.credentials, stack.env)
         output["stack_start_s"] = round(time.monotonic() - started, 1)
         print(f"stack up in {output['stack_start_s']} s (logs in {workdir})")
-        rest = RestChannel(rasa_url)
+        rest = RestChannel(rasa_url, stack.rest_headers)
         channels: dict[str, Channel] = {
             "rest": rest,
             "telegram": TelegramChannel(rasa_url, telegram_fake),

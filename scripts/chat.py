@@ -6,21 +6,42 @@
     .venv/assistant/bin/python scripts/chat.py --sender me    # continue conversation "me"
 
 Choices are numbered: type the number to tap one, as on SMS. Ctrl-D or /quit leaves.
-Standard library only.
+The REST channel answers only with its secret (bot/channels/rest.py): taken from --secret,
+else EMILE_REST_SECRET, else the file `make run` made (`$EMILE_DATA_DIR/rest.secret`,
+var/rest.secret by default). Standard library only.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parent.parent
 
-def send(url: str, sender: str, text: str, metadata: dict[str, Any] | None) -> list[dict]:
+
+def rest_secret(given: str | None) -> str:
+    """The REST channel's secret: given, in the environment, or in the data directory."""
+    if given:
+        return given
+    if os.environ.get("EMILE_REST_SECRET"):
+        return os.environ["EMILE_REST_SECRET"]
+    data_dir = Path(os.environ.get("EMILE_DATA_DIR") or ROOT / "var")
+    try:
+        return (data_dir / "rest.secret").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def send(
+    url: str, secret: str, sender: str, text: str, metadata: dict[str, Any] | None
+) -> list[dict]:
     """One message to the REST channel; the bot's answers."""
     body: dict[str, Any] = {"sender": sender, "message": text}
     if metadata:
@@ -28,7 +49,7 @@ def send(url: str, sender: str, text: str, metadata: dict[str, Any] | None) -> l
     request = urllib.request.Request(
         f"{url.rstrip('/')}/webhooks/rest/webhook",
         data=json.dumps(body).encode("utf-8"),
-        headers={"Content-Type": "application/json"},
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {secret}"},
         method="POST",
     )
     with urllib.request.urlopen(request, timeout=60) as response:
@@ -53,7 +74,9 @@ def main() -> int:
     parser.add_argument("--url", default="http://127.0.0.1:5005", help="the Rasa server")
     parser.add_argument("--sender", default=None, help="conversation id (default: a new one)")
     parser.add_argument("--phone", default=None, help="pass this number as the channel would")
+    parser.add_argument("--secret", default=None, help="the REST channel's secret")
     args = parser.parse_args()
+    secret = rest_secret(args.secret)
     sender = args.sender or f"terminal-{uuid.uuid4().hex[:8]}"
     metadata = {"phone": args.phone} if args.phone else None
     print(f"conversation {sender} with {args.url}; type a message, a number to choose, /quit")
@@ -73,7 +96,11 @@ def main() -> int:
             print(f"     ({chosen.get('title')})")
             text = chosen.get("payload") or text
         try:
-            choices = show(send(args.url, sender, text, metadata))
+            choices = show(send(args.url, secret, sender, text, metadata))
+        except urllib.error.HTTPError as error:
+            if error.code != 401:
+                raise
+            print("the assistant refused the REST secret: see --secret (is it `make run`'s var/?)")
         except (urllib.error.URLError, OSError) as error:
             print(f"cannot reach the assistant at {args.url}: {error} (is `make run` running?)")
 

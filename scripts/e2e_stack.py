@@ -34,7 +34,10 @@ def main() -> int:
         print(f"Rasa server   {stack.rasa_url}  (REST: /webhooks/rest/webhook)")
         print(f"action server {stack.actions_url}/health")
         print(f"keys: {', '.join(f'{k}={v}' for k, v in stack.keys.items())}")
-        print(f"chat: .venv/assistant/bin/python scripts/chat.py --url {stack.rasa_url}")
+        print(
+            "chat: .venv/assistant/bin/python scripts/chat.py "
+            f"--url {stack.rasa_url} --secret {stack.rest_secret}"
+        )
         print(f"logs and data in {workdir}; Ctrl-C stops")
         while True:
             time.sleep(3600)

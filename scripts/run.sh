@@ -50,7 +50,27 @@ if [ ! -s "$KEY_FILE" ]; then
 fi
 export EMILE_API_KEY_FILE="$KEY_FILE"
 
-# Channels: REST always; Telegram when TELEGRAM_BOT_TOKEN is set, SMS when
+# Secrets of the assistant's own services, made once into the data directory (mode 600)
+# unless given in the environment (README, "What is exposed"):
+#   EMILE_REST_SECRET      the REST channel (scripts/chat.py reads var/rest.secret)
+#   EMILE_ACTIONS_SECRET   the action server (the Rasa server sends it, endpoints.yml)
+#   EMILE_RASA_API_TOKEN   the Rasa HTTP API (`?token=`); EMILE_RASA_API=off turns it off
+secret() {  # secret <file>: the file's secret, made first if missing
+  [ -s "$1" ] || (umask 077; head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$1")
+  cat "$1"
+}
+export EMILE_REST_SECRET="${EMILE_REST_SECRET:-$(secret "$DATA_DIR/rest.secret")}"
+export EMILE_ACTIONS_SECRET="${EMILE_ACTIONS_SECRET:-$(secret "$DATA_DIR/actions.secret")}"
+RASA_API="${EMILE_RASA_API:-on}"
+RASA_API_ARGS=()
+RASA_READY_URL="http://$RASA_HOST:$RASA_PORT/"
+if [ "$RASA_API" != off ]; then
+  RASA_API_TOKEN="${EMILE_RASA_API_TOKEN:-$(secret "$DATA_DIR/rasa-api.token")}"
+  RASA_API_ARGS=(--enable-api --auth-token "$RASA_API_TOKEN")
+  RASA_READY_URL="http://$RASA_HOST:$RASA_PORT/status?token=$RASA_API_TOKEN"
+fi
+
+# Channels: REST (with its secret) always; Telegram when TELEGRAM_BOT_TOKEN is set, SMS when
 # TWILIO_ACCOUNT_SID is set (Rasa refuses a section whose ${VARIABLES} are unset).
 CREDENTIALS="$DATA_DIR/credentials.yml"
 cp credentials.yml "$CREDENTIALS"
@@ -101,16 +121,17 @@ wait_for() {  # wait_for <what> <url> <seconds>
 .venv/api/bin/uvicorn --factory api.main:create_app --host "$API_HOST" --port "$API_PORT" \
   --log-level warning &
 pids+=($!)
-"$RASA" run actions --port "$ACTIONS_PORT" &
+# The action server on loopback, answering only the Rasa server (actions/server.py).
+"$BOT_PY" -m actions.server --interface 127.0.0.1 --port "$ACTIONS_PORT" &
 pids+=($!)
-"$RASA" run --enable-api --interface "$RASA_HOST" --port "$RASA_PORT" --model "$MODEL" \
-  --endpoints endpoints.yml --credentials "$CREDENTIALS" &
+"$RASA" run "${RASA_API_ARGS[@]}" --interface "$RASA_HOST" --port "$RASA_PORT" \
+  --model "$MODEL" --endpoints endpoints.yml --credentials "$CREDENTIALS" &
 pids+=($!)
 
 wait_for "operator API" "http://$API_HOST:$API_PORT/api/v1/health" 60
 wait_for "action server" "http://127.0.0.1:$ACTIONS_PORT/health" 120
 echo "==> waiting for the Rasa server to load the model (about a minute)"
-wait_for "Rasa server" "http://$RASA_HOST:$RASA_PORT/status" 300
+wait_for "Rasa server" "$RASA_READY_URL" 300
 if [ -n "${TELEGRAM_BOT_TOKEN:-}" ] && [ "$TELEGRAM_MODE" = webhook ]; then
   "$BOT_PY" -m bot.channels.telegram_admin --credentials "$CREDENTIALS" set-webhook
 fi
@@ -118,6 +139,8 @@ cat <<MSG
 ==> operator API     http://$API_HOST:$API_PORT/docs
 ==> action server    http://127.0.0.1:$ACTIONS_PORT/health
 ==> Rasa server      http://$RASA_HOST:$RASA_PORT  (REST channel: POST /webhooks/rest/webhook)
+==> secrets          $DATA_DIR/rest.secret (REST channel), actions.secret (action server),
+                     rasa-api.token (Rasa HTTP API, ?token=; $( [ "$RASA_API" = off ] && echo off || echo on ))
 ==> talk to it:      .venv/assistant/bin/python scripts/chat.py   (Ctrl-C here stops everything)
 MSG
 

@@ -139,7 +139,12 @@ class SmsSettings:
                 public_url=public_url,
                 from_number=from_number,
                 messaging_service_sid=service,
-                api_base_url=(_setting(creds, "api_base_url") or DEFAULT_API_BASE_URL).rstrip("/"),
+                api_base_url=(
+                    _setting(creds, "api_base_url")
+                    # A stand-in Twilio (tests, a sandbox) for scripts/run.sh's credentials.
+                    or os.environ.get("TWILIO_API_BASE_URL", "").strip()
+                    or DEFAULT_API_BASE_URL
+                ).rstrip("/"),
                 data_dir=Path(data_dir),
                 max_segments=int(_setting(creds, "max_segments") or 2),
                 timeout_s=float(_setting(creds, "timeout_s") or 10.0),

@@ -1,8 +1,10 @@
 """The whole assistant on this machine, for end-to-end tests and benchmarks.
 
 Starts the operator API (uvicorn, its own SQLite database), the action server
-(`rasa run actions`) and the Rasa server (`rasa run --enable-api`, REST channel) with a
-trained model, on free ports, with every file in one temporary directory.
+(actions/server.py, with its secret) and the Rasa server (`rasa run --enable-api`, the REST
+channel with its secret) with a trained model, on free ports, with every file in one
+temporary directory. The Rasa HTTP API has no token here (loopback, a test's own data):
+tests/e2e/test_exposure.py shows what `make run` protects.
 
     with Stack(workdir) as stack:
         stack.say("someone", "bonjour")  # -> the bot's messages
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -130,6 +133,11 @@ def rasa_command(port: int, model: Path, credentials: Path | str = "credentials.
     ]
 
 
+def action_server_command(port: int) -> list[str]:
+    """The action server (actions/server.py) on loopback `port`; EMILE_ACTIONS_SECRET set."""
+    return [str(BOT_VENV / "python"), "-m", "actions.server", "--port", str(port)]
+
+
 def set_telegram_webhook(credentials: Path, env: dict[str, str]) -> None:
     """Register the Telegram webhook with the real command, as an operator would."""
     subprocess.run(
@@ -163,6 +171,9 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
+    # The REST channel's and the action server's secrets (scripts/run.sh keeps them in var/).
+    rest_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    actions_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
 
     # -- addresses
 
@@ -177,6 +188,11 @@ class Stack:
     @property
     def actions_url(self) -> str:
         return f"http://127.0.0.1:{self.actions_port}"
+
+    @property
+    def rest_headers(self) -> dict[str, str]:
+        """What a REST channel request carries to be answered."""
+        return {"Authorization": f"Bearer {self.rest_secret}"}
 
     # -- lifecycle
 
@@ -204,6 +220,8 @@ class Stack:
             "EMILE_OUTBOX_POLL_S": "1",
             "EMILE_API_TIMEOUT_S": "5",
             "EMILE_ACTIONS_URL": f"{self.actions_url}/webhook",
+            "EMILE_ACTIONS_SECRET": self.actions_secret,
+            "EMILE_REST_SECRET": self.rest_secret,
             "EMILE_TRACKER_DB": str(data_dir / "trackers.db"),
             "PYTHONUNBUFFERED": "1",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -219,10 +237,7 @@ class Stack:
         self.env["EMILE_API_KEY"] = self.keys["assistant"]
         self.start_api()
         model = self.model or ensure_model(log=self.workdir / "train.log")
-        self._spawn(
-            "actions",
-            [str(BOT_VENV / "rasa"), "run", "actions", "--port", str(self.actions_port)],
-        )
+        self._spawn("actions", action_server_command(self.actions_port))
         self._spawn(
             "rasa", rasa_command(self.rasa_port, model, self.credentials or "credentials.yml")
         )
@@ -312,7 +327,13 @@ class Stack:
         body: dict[str, Any] = {"sender": sender, "message": text}
         if metadata:
             body["metadata"] = metadata
-        status, messages = http("POST", f"{self.rasa_url}/webhooks/rest/webhook", body, timeout=120)
+        status, messages = http(
+            "POST",
+            f"{self.rasa_url}/webhooks/rest/webhook",
+            body,
+            headers=self.rest_headers,
+            timeout=120,
+        )
         if status != 200 or not isinstance(messages, list):
             raise AssertionError(f"REST webhook answered {status}: {messages!r}")
         return messages
