@@ -200,11 +200,9 @@ class ValidateEligibilityForm(BaseFormValidator):
         events: list[EventType],
     ) -> list[EventType]:
         """The number of the question asked next and how many there are ("5/12")."""
-        asked = next(
-            (e.get("value") for e in reversed(events) if e.get("name") == REQUESTED_SLOT),
-            None,
-        )
         required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        # As Rasa picks it: the first required slot still empty.
+        asked = next((slot for slot in required if tracker.slots.get(slot) is None), None)
         if asked not in required:
             return []
         return [

@@ -219,10 +219,13 @@ def measure(url: str, workers: int = 3, progress: Callable[[str], None] = print)
     for language in LANGUAGES:
         cases = [(q, t, v) for q, items in held[language].items() for t, v in items]
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(lambda c: understood(url, language, *c), cases))
-            exits = list(pool.map(lambda q: turns_to_get_out(url, language, q), QUESTIONS))
+            results = list(
+                pool.map(understood, *zip(*[(url, language, *c) for c in cases], strict=True))
+            )
+            count = len(QUESTIONS)
+            exits = list(pool.map(turns_to_get_out, [url] * count, [language] * count, QUESTIONS))
         per_question: dict[str, dict[str, Any]] = {}
-        for (question, text, expected), ok in zip(cases, results, strict=True):
+        for (question, text, _expected), ok in zip(cases, results, strict=True):
             entry = per_question.setdefault(question, {"answers": 0, "understood": 0})
             entry["answers"] += 1
             entry["understood"] += int(ok)
