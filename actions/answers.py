@@ -59,8 +59,12 @@ def _value(slot: str, raw: Any) -> Any:
 
 def _phrases(by_language: Any) -> list[str]:
     out: list[str] = []
-    for phrases in (by_language or {}).values():
-        out.extend(normalise(str(p)) for p in phrases or [])
+    for language, phrases in (by_language or {}).items():
+        for phrase in phrases or []:
+            if isinstance(phrase, bool):
+                # YAML reads a bare yes / no / on / off as a boolean: quote it.
+                raise ValueError(f"{LEXICON_FILE}: {language}: quote {phrase!r}")
+            out.append(normalise(str(phrase)))
     return [p for p in out if p]
 
 

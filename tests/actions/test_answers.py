@@ -112,6 +112,8 @@ def _value_of(choice: Choice, spec: Any) -> Any:
         ("experience_years", "fr", "jamais", 0),
         ("experience_years", "en", "about 4 years", 4),
         ("territory_preferences", "fr", "cantal et savoie", ["cantal", "savoie"]),
+        ("right_to_work", "en", "no permit", "no"),  # "no" + a noun of that value
+        ("right_to_work", "en", "yep", "yes"),
     ],
 )
 def test_typos_accents_numbers_and_lists(nlg, slot, language, text, expected):
