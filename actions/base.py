@@ -68,6 +68,8 @@ INTERRUPTION_INTENTS: Final = frozenset(
 )
 # Below this confidence a typed message is read as an (unclear) answer, not a question.
 INTERRUPTION_CONFIDENCE: Final = 0.6
+# Below this confidence an intent typed ("zzz" read as "no" at 0.4) answers no question.
+INTENT_ANSWER_CONFIDENCE: Final = 0.8
 
 # Channel names of Rasa connectors -> the API's Channel values.
 _CHANNELS: Final[Mapping[str, str]] = {
@@ -436,7 +438,30 @@ class BaseFormValidator(FormValidationAction):
             slot, value = reading
             events.append(SlotSet(slot, value))
             tracker.slots[slot] = value
+        elif self.guessed_from_intent(tracker, domain):
+            # "zzz" read as "no" at 0.4: a guess is no answer (the repair follows).
+            slot = str(tracker.get_slot(REQUESTED_SLOT))
+            events.append(SlotSet(slot, None))
+            tracker.slots[slot] = None
         return events
+
+    def guessed_from_intent(self, tracker: Tracker, domain: DomainDict) -> bool:
+        """Whether NLU answered the question from a typed message's intent, unsure of it.
+
+        Rasa fills a slot from an intent (`from_intent`: "no" is 0 children) whatever the
+        confidence; the answer words themselves are read by `typed_answer`.
+        """
+        slot = self.requested(tracker)
+        text = latest_text(tracker)
+        if slot is None or not text or is_payload(text):
+            return False
+        intent, confidence = latest_intent(tracker)
+        spec = self.slot_spec(slot, domain)
+        if intent not in spec.intents or confidence >= INTENT_ANSWER_CONFIDENCE:
+            return False
+        if any(entity_values(tracker, entity) for entity in (slot, *spec.entities)):
+            return False
+        return slot in tracker.slots_to_validate()
 
     def reference_answer(self, tracker: Tracker, slot: str) -> dict[str, Any]:
         """`{slot: code}` when the person just answered `slot` with a reference code."""

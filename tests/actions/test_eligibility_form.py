@@ -490,3 +490,31 @@ async def test_an_unknown_household_size_is_an_answer_sent_to_review():
     assert answers["adults"] is None  # null for the API
     for_rules = answers_from_slots({**ANSWERED, "adults": "dont_know"}, for_rules=True)
     assert for_rules["adults"] == "dont_know"
+
+
+@pytest.mark.asyncio
+async def test_an_unsure_intent_is_no_answer():
+    before = {k: ANSWERED[k] for k in list(ANSWERED)[:9]}
+    tracker = form_tracker(
+        FORM,
+        "driving_licence",
+        text="zzz",
+        intent="deny",
+        confidence=0.4,
+        candidates={"driving_licence": "no"},
+        slots=before,
+    )
+    dispatcher, events = await validate(tracker)
+    assert slots_set(events)["driving_licence"] is None
+    assert responses(dispatcher) == ["utter_rephrase_driving_licence"]
+    sure = form_tracker(
+        FORM,
+        "driving_licence",
+        text="nope",
+        intent="deny",
+        confidence=0.97,
+        candidates={"driving_licence": "no"},
+        slots=before,
+    )
+    _dispatcher, events = await validate(sure)
+    assert slots_set(events)["driving_licence"] == "no"
