@@ -35,8 +35,9 @@ QUESTION_NUMBER_SLOT: Final = "question_number"
 QUESTION_COUNT_SLOT: Final = "question_count"
 DEFAULT_LANGUAGE: Final = "fr"
 
-# Intents that, during a form, are not an answer: the form lets them through (it is
-# "rejected") and a rule answers them (data/rules.yml), then the form asks again.
+# Intents that, during a form, are not an answer when nothing in the message reads as one
+# (actions/answers.py): the form lets them through (it is "rejected") and a rule answers
+# them (data/rules_forms.yml), then the form asks again.
 INTERRUPTION_INTENTS: Final = frozenset(
     {
         "ask_why",
