@@ -2,9 +2,10 @@
 """How well typed answers to the eligibility questions are understood, per language.
 
 Reads the held-out answers of tests/answers/held_out.yml and, through the REST channel of a
-running assistant, for each one: opens a conversation, reaches the question with button
-payloads, types the answer, and checks that the slot got the expected value and that the
-form moved on (another question, or the verdict). Then, for each question, a person who
+running assistant: reaches each question once with button payloads, then for each answer
+starts a conversation in that state (Rasa's HTTP API), types the answer, and checks that
+the slot got the expected value and that the form moved on (another question, or the
+verdict). Then, for each question, a person who
 cannot answer types nonsense until a way out is offered, takes it, and the turns until
 they are out of the question are counted.
 
@@ -173,10 +174,25 @@ class Conversation:
             raise RuntimeError(f"could not reach {question}: at {slots.get('requested_slot')}")
 
 
-def understood(url: str, language: str, question: str, text: str, expected: Any) -> bool:
-    """Whether one typed answer is read right and the form moves on."""
+def at_question(url: str, language: str, question: str) -> list[dict[str, Any]]:
+    """The events of a conversation that has just been asked `question` (reached once)."""
     person = Conversation(url, language)
     person.reach(question)
+    return list(person.tracker().get("events") or [])
+
+
+def understood(
+    url: str, language: str, question: str, text: str, expected: Any, events: list[dict]
+) -> bool:
+    """Whether one typed answer is read right and the form moves on.
+
+    A new conversation starts from the events of one that reached the question (Rasa's
+    `PUT /conversations/<id>/tracker/events`): the same state, without the messages.
+    """
+    person = Conversation(url, language)
+    status, body = http("PUT", f"{person.url}/conversations/{person.sender}/tracker/events", events)
+    if status != 200:
+        raise RuntimeError(f"cannot set the conversation: {status} {body!r}")
     person.say(text)
     slots = person.tracker()["slots"]
     moved_on = slots.get("requested_slot") != question
@@ -219,10 +235,16 @@ def measure(url: str, workers: int = 3, progress: Callable[[str], None] = print)
     for language in LANGUAGES:
         cases = [(q, t, v) for q, items in held[language].items() for t, v in items]
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(
-                pool.map(understood, *zip(*[(url, language, *c) for c in cases], strict=True))
-            )
             count = len(QUESTIONS)
+            states = dict(
+                zip(
+                    QUESTIONS,
+                    pool.map(at_question, [url] * count, [language] * count, QUESTIONS),
+                    strict=True,
+                )
+            )
+            calls = [(url, language, q, t, v, states[q]) for q, t, v in cases]
+            results = list(pool.map(understood, *zip(*calls, strict=True)))
             exits = list(pool.map(turns_to_get_out, [url] * count, [language] * count, QUESTIONS))
         per_question: dict[str, dict[str, Any]] = {}
         for (question, text, _expected), ok in zip(cases, results, strict=True):
