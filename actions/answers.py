@@ -154,12 +154,19 @@ class _Match:
 
 
 def _similar(a: str, b: str) -> bool:
+    """The same word, or one typo away (two from 9 letters on), same first letter."""
     if a == b:
         return True
     shortest = min(len(a), len(b))
     if shortest < _FUZZY_MIN_LENGTH or abs(len(a) - len(b)) > 2 or a[0] != b[0]:
         return False
-    allowed = 1 if shortest < 9 else 2
+    return _close(a, b)
+
+
+@functools.lru_cache(maxsize=65536)
+def _close(a: str, b: str) -> bool:
+    # Words of a message meet the same lexicon words again and again: remembered.
+    allowed = 1 if min(len(a), len(b)) < 9 else 2
     ratio = difflib.SequenceMatcher(None, a, b).ratio()
     # One edit in a word of n letters leaves a ratio of about 1 - 1/n.
     return ratio >= 1 - (allowed + 0.5) / max(len(a), len(b))
@@ -169,8 +176,11 @@ def _find(tokens: Sequence[str], phrase: str) -> Iterable[tuple[int, int, bool]]
     """Where `phrase` occurs in `tokens` (word by word, each word allowing a typo)."""
     words = phrase.split()
     size = len(words)
-    joined = "".join(words)
+    first = words[0]
     for start in range(len(tokens) - size + 1):
+        # Cheap tests first: most windows differ from the first letter on.
+        if tokens[start][0] != first[0]:
+            continue
         window = tokens[start : start + size]
         if window == words:
             yield start, start + size, True
@@ -178,14 +188,19 @@ def _find(tokens: Sequence[str], phrase: str) -> Iterable[tuple[int, int, bool]]
             yield start, start + size, False
     # "autoecole" for "auto ecole", "mitemps" for "mi temps".
     if size > 1:
+        joined = "".join(words)
         for start, token in enumerate(tokens):
-            if _similar(token, joined):
+            if token[0] == first[0] and _similar(token, joined):
                 yield start, start + 1, token == joined
 
 
 def _matches(tokens: Sequence[str], candidates: Iterable[tuple[Any, str]]) -> list[_Match]:
     found = []
+    # Every match (typos too) starts with the first letter of a word of the message.
+    initials = {token[0] for token in tokens}
     for value, phrase in candidates:
+        if phrase[0] not in initials:
+            continue
         for start, end, exact in _find(tokens, phrase):
             found.append(_Match(value, start, end, len(phrase.replace(" ", "")), exact))
     return found

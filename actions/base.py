@@ -14,6 +14,7 @@ import re
 import unicodedata
 from abc import abstractmethod
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from typing import Any, ClassVar, Final
 
 from rasa_sdk import Tracker
@@ -339,6 +340,12 @@ def slot_events(events: Iterable[EventType]) -> dict[str, Any]:
     return {e["name"]: e.get("value") for e in events if e.get("event") == "slot"}
 
 
+# The latest reading of the validator running in this task: ((tracker id, text, slot), answer).
+_READINGS: ContextVar[tuple[tuple[int, str, Any], tuple[str, Any] | None] | None] = ContextVar(
+    "typed_answer_reading", default=None
+)
+
+
 def looks_like_a_question(text: str) -> bool:
     """Whether a message is written as a question ("c'est payant ?")."""
     return text.rstrip().endswith(("?", "؟"))
@@ -410,6 +417,16 @@ class BaseFormValidator(FormValidationAction):
 
     def typed_answer(self, tracker: Tracker, domain: DomainDict) -> tuple[str, Any] | None:
         """(slot, value) when the latest message, typed, answers the question asked."""
+        # Read once per call of the validator (`run` asks, then the extraction).
+        key = (id(tracker), latest_text(tracker), tracker.get_slot(REQUESTED_SLOT))
+        cached = _READINGS.get()
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        reading = self._read_typed_answer(tracker, domain)
+        _READINGS.set((key, reading))
+        return reading
+
+    def _read_typed_answer(self, tracker: Tracker, domain: DomainDict) -> tuple[str, Any] | None:
         slot = self.requested(tracker)
         text = latest_text(tracker)
         if slot is None or not text or is_payload(text):
