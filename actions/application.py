@@ -282,7 +282,9 @@ class ActionAskTerritoryPreferences(Action):
             {"title": t.name, "payload": "/inform" + json.dumps({"territory": t.code})}
             for t in territories or ()
         ]
-        dispatcher.utter_message(response="utter_ask_territory_preferences", buttons=buttons)
+        # `choices`, not `buttons`: the NLG adds them after the response's own, so that they
+        # are numbered with them when the question is asked again (bot/nlg.py).
+        dispatcher.utter_message(response="utter_ask_territory_preferences", choices=buttons)
         return []
 
 

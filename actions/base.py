@@ -14,6 +14,7 @@ import re
 import unicodedata
 from abc import abstractmethod
 from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from typing import Any, ClassVar, Final
 
 from rasa_sdk import Tracker
@@ -22,15 +23,22 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.vocabulary import CHANNEL, LANGUAGE
+from actions.answers import SlotSpec, number_words, read_answer, shown_choices
+from actions.vocabulary import ANSWER_CHOICES, CHANNEL, LANGUAGE, SECTOR
 
 logger = logging.getLogger(__name__)
 
 REQUESTED_SLOT: Final = "requested_slot"
+# {"slot": <slot>, "count": <answers not understood in a row>}: the repair of a question.
+MISSES_SLOT: Final = "question_misses"
+# Where the person is in the eligibility questions ("5/12").
+QUESTION_NUMBER_SLOT: Final = "question_number"
+QUESTION_COUNT_SLOT: Final = "question_count"
 DEFAULT_LANGUAGE: Final = "fr"
 
-# Intents that, during a form, are not an answer: the form lets them through (it is
-# "rejected") and a rule answers them (data/rules.yml), then the form asks again.
+# Intents that, during a form, are not an answer when nothing in the message reads as one
+# (actions/answers.py): the form lets them through (it is "rejected") and a rule answers
+# them (data/rules_forms.yml), then the form asks again.
 INTERRUPTION_INTENTS: Final = frozenset(
     {
         "ask_why",
@@ -62,6 +70,8 @@ INTERRUPTION_INTENTS: Final = frozenset(
 )
 # Below this confidence a typed message is read as an (unclear) answer, not a question.
 INTERRUPTION_CONFIDENCE: Final = 0.6
+# Below this confidence an intent typed ("zzz" read as "no" at 0.4) answers no question.
+INTENT_ANSWER_CONFIDENCE: Final = 0.8
 
 # Channel names of Rasa connectors -> the API's Channel values.
 _CHANNELS: Final[Mapping[str, str]] = {
@@ -330,18 +340,46 @@ def slot_events(events: Iterable[EventType]) -> dict[str, Any]:
     return {e["name"]: e.get("value") for e in events if e.get("event") == "slot"}
 
 
+# The latest reading of the validator running in this task: ((tracker id, text, slot), answer).
+_READINGS: ContextVar[tuple[tuple[int, str, Any], tuple[str, Any] | None] | None] = ContextVar(
+    "typed_answer_reading", default=None
+)
+
+
+def looks_like_a_question(text: str) -> bool:
+    """Whether a message is written as a question ("c'est payant ?")."""
+    return text.rstrip().endswith(("?", "؟"))
+
+
+def _mapping_applies(mapping: Mapping[str, Any], form: str, slot: str) -> bool:
+    conditions = mapping.get("conditions") or []
+    if not conditions:
+        return True
+    return any(
+        c.get("active_loop") == form and c.get("requested_slot") in (None, slot) for c in conditions
+    )
+
+
 class BaseFormValidator(FormValidationAction):
     """Form validation with the behaviour every form of the assistant shares.
 
-    - A question or a request in the middle of a form (INTERRUPTION_INTENTS) is not taken
-      as an answer: nothing is extracted, the form is rejected and a rule answers, then the
-      form asks its question again.
-    - An answer that says nothing the question can use gets the slot's hint (`hints`, else
-      `utter_hint_choice`) and the question again, rather than being silently ignored.
+    - While the form asks a slot, a typed message is first read as an answer to it
+      (actions/answers.py: the choices shown, data/answers.yml, numbers), and only when
+      nothing reads as an answer can it be a question or a request in the middle
+      (INTERRUPTION_INTENTS, confidently): then nothing is extracted, the form is rejected,
+      a rule answers (data/rules_forms.yml) and the form asks its question again.
+    - An answer that says nothing the question can use is repaired, not looped: the first
+      time the expected answer is said in other words (`utter_rephrase_<slot>`, else the
+      slot's hint) and the choices come back numbered; from the second time on a way out
+      is offered too (`utter_way_out_*`: "I don't know", skip, or a person).
     """
 
     # Response uttered when the answer to a slot cannot be used.
     hints: ClassVar[Mapping[str, str]] = {}
+    # Slots read as whole numbers: slot -> (smallest, largest).
+    number_ranges: ClassVar[Mapping[str, tuple[int, int]]] = {}
+    # Slots a person may skip (the way out says so).
+    optional_slots: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def name(self) -> str:
@@ -350,6 +388,98 @@ class BaseFormValidator(FormValidationAction):
     def hint_for(self, slot: str) -> str:
         """The hint response for one slot."""
         return self.hints.get(slot, "utter_hint_choice")
+
+    # -- reading a typed answer
+
+    def slot_spec(self, slot: str, domain: DomainDict) -> SlotSpec:
+        """What the slot accepts, from the vocabulary and the domain's mappings."""
+        definition = (domain.get("slots") or {}).get(slot) or {}
+        intents: dict[str, Any] = {}
+        entities: list[str] = []
+        for mapping in definition.get("mappings") or []:
+            if not _mapping_applies(mapping, self.form_name(), slot):
+                continue
+            if mapping.get("type") == "from_intent" and mapping.get("intent"):
+                intents.setdefault(str(mapping["intent"]), mapping.get("value"))
+            elif mapping.get("type") == "from_entity" and mapping.get("entity"):
+                entities.append(str(mapping["entity"]))
+        values: tuple[Any, ...] | None = ANSWER_CHOICES.get(slot)
+        if slot == "sectors":
+            values = SECTOR
+        return SlotSpec(
+            slot=slot,
+            values=values,
+            intents=intents,
+            entities=tuple(entities),
+            number_range=self.number_ranges.get(slot),
+            many=definition.get("type") == "list",
+        )
+
+    def typed_answer(self, tracker: Tracker, domain: DomainDict) -> tuple[str, Any] | None:
+        """(slot, value) when the latest message, typed, answers the question asked."""
+        # Read once per call of the validator (`run` asks, then the extraction).
+        key = (id(tracker), latest_text(tracker), tracker.get_slot(REQUESTED_SLOT))
+        cached = _READINGS.get()
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        reading = self._read_typed_answer(tracker, domain)
+        _READINGS.set((key, reading))
+        return reading
+
+    def _read_typed_answer(self, tracker: Tracker, domain: DomainDict) -> tuple[str, Any] | None:
+        slot = self.requested(tracker)
+        text = latest_text(tracker)
+        if slot is None or not text or is_payload(text):
+            return None
+        spec = self.slot_spec(slot, domain)
+        choices = shown_choices(tracker.events)
+        answered, value = read_answer(text, spec, choices, number_words())
+        if not answered:
+            return None
+        # "Can I come with my wife?" is a question, even if "wife" answers "how many adults".
+        if looks_like_a_question(text) and is_interruption(tracker):
+            return None
+        return slot, value
+
+    def is_interrupted(self, tracker: Tracker, domain: DomainDict) -> bool:
+        """Whether the latest message is a question or request rather than an answer."""
+        return self.typed_answer(tracker, domain) is None and is_interruption(tracker)
+
+    async def get_extraction_events(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        """The custom extractions, then the typed answer to the question asked (it wins
+        over what NLU extracted: the question decides how the message is read)."""
+        events: list[EventType] = await super().get_extraction_events(dispatcher, tracker, domain)
+        reading = self.typed_answer(tracker, domain)
+        if reading is not None:
+            slot, value = reading
+            events.append(SlotSet(slot, value))
+            tracker.slots[slot] = value
+        elif self.guessed_from_intent(tracker, domain):
+            # "zzz" read as "no" at 0.4: a guess is no answer (the repair follows).
+            slot = str(tracker.get_slot(REQUESTED_SLOT))
+            events.append(SlotSet(slot, None))
+            tracker.slots[slot] = None
+        return events
+
+    def guessed_from_intent(self, tracker: Tracker, domain: DomainDict) -> bool:
+        """Whether NLU answered the question from a typed message's intent, unsure of it.
+
+        Rasa fills a slot from an intent (`from_intent`: "no" is 0 children) whatever the
+        confidence; the answer words themselves are read by `typed_answer`.
+        """
+        slot = self.requested(tracker)
+        text = latest_text(tracker)
+        if slot is None or not text or is_payload(text):
+            return False
+        intent, confidence = latest_intent(tracker)
+        spec = self.slot_spec(slot, domain)
+        if intent not in spec.intents or confidence >= INTENT_ANSWER_CONFIDENCE:
+            return False
+        if any(entity_values(tracker, entity) for entity in (slot, *spec.entities)):
+            return False
+        return slot in tracker.slots_to_validate()
 
     def reference_answer(self, tracker: Tracker, slot: str) -> dict[str, Any]:
         """`{slot: code}` when the person just answered `slot` with a reference code."""
@@ -393,17 +523,67 @@ class BaseFormValidator(FormValidationAction):
             return None
         return slot
 
+    # -- repair and progress
+
+    def way_out(self, slot: str, domain: DomainDict) -> str:
+        """The way out offered after two misses: "I don't know", skip, or a person."""
+        if "dont_know" in self.slot_spec(slot, domain).intents:
+            return "utter_way_out_dont_know"
+        if slot in self.optional_slots:
+            return "utter_way_out_skip"
+        return "utter_way_out_person"
+
+    def repair(
+        self,
+        slot: str,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        hinted: bool,
+    ) -> list[EventType]:
+        """What to say after an answer that could not be used; the misses counted."""
+        previous = tracker.get_slot(MISSES_SLOT)
+        count = 1
+        if isinstance(previous, dict) and previous.get("slot") == slot:
+            count = int(previous.get("count") or 0) + 1
+        if count == 1 and not hinted:
+            rephrase = f"utter_rephrase_{slot}"
+            dispatcher.utter_message(
+                response=rephrase if has_response(domain, rephrase) else self.hint_for(slot)
+            )
+        elif count >= 2:
+            dispatcher.utter_message(response=self.way_out(slot, domain))
+        return [SlotSet(slot, None), SlotSet(MISSES_SLOT, {"slot": slot, "count": count})]
+
+    async def progress_events(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        events: list[EventType],
+    ) -> list[EventType]:
+        """Slots the next question shows (none by default; see the eligibility form)."""
+        return []
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        """Extract and validate; give a hint when the answer was not understood."""
+        """Read the answer, validate it; repair a miss; say where the person is."""
         requested = self.requested(tracker)
-        interruption = is_interruption(tracker)
+        interruption = requested is not None and self.is_interrupted(tracker, domain)
+        uttered = len(dispatcher.messages)
         events: list[EventType] = await super().run(dispatcher, tracker, domain)
-        if requested is None or interruption:
+        if interruption:
+            # No slot event at all: Rasa rejects the form and a rule answers.
             return events
-        filled = {k for k in slot_events(events) if k != REQUESTED_SLOT}
-        if filled:
-            return events
-        dispatcher.utter_message(response=self.hint_for(requested))
-        return [*events, SlotSet(requested, None)]
+        set_now = slot_events(events)
+        extra: list[EventType] = []
+        if requested is not None:
+            others = {k for k in set_now if k not in (REQUESTED_SLOT, requested)}
+            if set_now.get(requested) is None and not others:
+                hinted = len(dispatcher.messages) > uttered
+                extra = self.repair(requested, dispatcher, tracker, domain, hinted)
+            elif set_now.get(requested) is not None and tracker.get_slot(MISSES_SLOT):
+                extra = [SlotSet(MISSES_SLOT, None)]
+        events = [*events, *extra]
+        return [*events, *await self.progress_events(dispatcher, tracker, domain, events)]

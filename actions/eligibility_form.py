@@ -4,37 +4,34 @@ answers to "why do you ask?" and "I don't know" in the middle of any form."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import unicodedata
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
-import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answers import number_words
 from actions.base import (
+    QUESTION_COUNT_SLOT,
+    QUESTION_NUMBER_SLOT,
     REQUESTED_SLOT,
     BaseFormValidator,
-    answered_just_now,
     has_response,
-    is_interruption,
     language_of,
-    latest_text,
 )
 from actions.eligibility import NOT_ELIGIBLE, default_rules, evaluate
-from actions.settings import PROJECT_ROOT
 from actions.territories import active_territory_codes
 from actions.vocabulary import ANSWER_CHOICES, DONT_KNOW, SECTOR
+from bot.typed_choices import normalise
 
 logger = logging.getLogger(__name__)
 
 FORM: Final = "eligibility_form"
-NUMBER_WORDS_FILE: Final = PROJECT_ROOT / "data" / "number_words.yml"
 
 # Slot of the form -> field of the API's `answers` (the rules use the same names).
 ANSWER_SLOTS: Final[Mapping[str, str]] = {
@@ -64,17 +61,6 @@ RESET_SLOTS: Final = (*FORM_SLOTS, "verdict", "verdict_reasons", "rules_version"
 _DIGITS: Final = re.compile(r"\d+")
 
 
-@functools.lru_cache(maxsize=1)
-def number_words() -> Mapping[str, Mapping[str, int]]:
-    """Numbers written in words, by language (data/number_words.yml)."""
-    with NUMBER_WORDS_FILE.open(encoding="utf-8") as stream:
-        data = yaml.safe_load(stream) or {}
-    return {
-        str(lang): {str(word).lower(): int(n) for word, n in words.items()}
-        for lang, words in data.items()
-    }
-
-
 def parse_number(value: Any, language: str | None = None) -> int | None:
     """A whole number from a slot value or a message: 2, 2.0, "2", "٢", "deux", "2 enfants"."""
     if isinstance(value, bool) or value is None:
@@ -100,7 +86,7 @@ def parse_number(value: Any, language: str | None = None) -> int | None:
     tables = number_words()
     languages = [language] if language is not None and language in tables else []
     languages += [lang for lang in tables if lang not in languages]
-    words = re.findall(r"[^\W\d_]+", text)
+    words = normalise(text).split()
     for lang in languages:
         for word in words:
             if word in tables[lang]:
@@ -176,6 +162,7 @@ class ActionStartEligibility(Action):
 class ValidateEligibilityForm(BaseFormValidator):
     """Checks every answer of the eligibility questions; impossible ones are asked again."""
 
+    number_ranges: ClassVar[Mapping[str, tuple[int, int]]] = NUMBER_RANGES
     hints: ClassVar[Mapping[str, str]] = {
         "adults": "utter_hint_adults",
         "children": "utter_hint_children",
@@ -205,30 +192,23 @@ class ValidateEligibilityForm(BaseFormValidator):
             slots.remove("experience_years")
         return slots
 
-    # -- numbers typed without the NLU seeing them ("deux", "٣", "2 enfants")
-
-    def _extract_number(self, slot: str, tracker: Tracker) -> dict[str, Any]:
-        if tracker.get_slot(REQUESTED_SLOT) != slot or tracker.get_slot(slot) is not None:
-            return {}
-        if not answered_just_now(tracker, self.form_name()) or is_interruption(tracker):
-            return {}
-        number = parse_number(latest_text(tracker), language_of(tracker))
-        return {} if number is None else {slot: number}
-
-    async def extract_adults(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return self._extract_number("adults", tracker)
-
-    async def extract_children(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return self._extract_number("children", tracker)
-
-    async def extract_experience_years(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return self._extract_number("experience_years", tracker)
+    async def progress_events(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+        events: list[EventType],
+    ) -> list[EventType]:
+        """The number of the question asked next and how many there are ("5/12")."""
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        # As Rasa picks it: the first required slot still empty.
+        asked = next((slot for slot in required if tracker.slots.get(slot) is None), None)
+        if asked not in required:
+            return []
+        return [
+            SlotSet(QUESTION_NUMBER_SLOT, required.index(asked) + 1),
+            SlotSet(QUESTION_COUNT_SLOT, len(required)),
+        ]
 
     # -- validation
 

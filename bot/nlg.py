@@ -35,6 +35,7 @@ NOT_VALUES = frozenset(
     {
         "attachment",
         "buttons",
+        "choices",
         "custom",
         "domain_responses",
         "elements",
@@ -47,8 +48,12 @@ NOT_VALUES = frozenset(
     }
 )
 LANGUAGE_NAME = "language_name"
+# Channels that show choices as numbered lines themselves (bot/channels/sms.py).
+NUMBERING_CHANNELS = frozenset({"sms", "twilio"})
+MISSES_SLOT = "question_misses"
 LABEL_RESPONSE = "utter_{name}_{code}"
 CODE = re.compile(r"[A-Za-z0-9_]+")
+LEADING_NUMBER = re.compile(r"\s*(\d+)")
 
 
 class CatalogueNLG(TemplatedNaturalLanguageGenerator):  # type: ignore[misc]
@@ -120,6 +125,7 @@ class CatalogueNLG(TemplatedNaturalLanguageGenerator):  # type: ignore[misc]
             output_channel=output_channel,
         )
         message = copy.deepcopy(variation)
+        options = message.pop("metadata", None) or {}
         if isinstance(message.get("text"), str):
             message["text"] = renderer.text(name, message["text"])
         for key in CHOICE_KEYS:
@@ -130,8 +136,44 @@ class CatalogueNLG(TemplatedNaturalLanguageGenerator):  # type: ignore[misc]
                     choice["title"] = renderer.text(button_context(name), choice["title"])
                 if isinstance(choice.get("payload"), str):
                     choice["payload"] = renderer.payload(choice["payload"])
+        # Choices made by an action (territory names from the API), after the response's.
+        extra = [c for c in values.get("choices") or [] if isinstance(c, dict)]
+        if extra:
+            message["buttons"] = [*(message.get("buttons") or []), *copy.deepcopy(extra)]
+        numbered = (isinstance(options, dict) and options.get("numbered")) or _repairing(
+            name, merged
+        )
+        if numbered and output_channel not in NUMBERING_CHANNELS:
+            for key in CHOICE_KEYS:
+                _number_titles(message.get(key) or [])
         message[LANGUAGE_SLOT] = language.code
         return message
+
+
+def _repairing(name: str, slots: dict[str, Any]) -> bool:
+    """Whether `name` asks again a question whose last answer was not understood."""
+    misses = slots.get(MISSES_SLOT)
+    return (
+        isinstance(misses, dict)
+        and int(misses.get("count") or 0) >= 1
+        and name == f"utter_ask_{misses.get('slot')}"
+    )
+
+
+def _number_titles(choices: list[Any]) -> None:
+    """ "1. Yes", "2. No": the number a person may type instead (bot/channels/choices.py
+    numbering). Titles that are numbers of their own ("None", "1", "2"…) stay as they are:
+    there a typed number is the number itself."""
+    titles = [c.get("title") for c in choices if isinstance(c, dict)]
+    if not all(isinstance(t, str) for t in titles):
+        return
+    for index, title in enumerate(titles, start=1):
+        match = LEADING_NUMBER.match(title)
+        if match is not None and int(match.group(1)) != index:
+            return
+    for index, choice in enumerate(choices, start=1):
+        if not LEADING_NUMBER.match(choice["title"]):
+            choice["title"] = f"{index}. {choice['title']}"
 
 
 def _pick_variation(

@@ -46,12 +46,14 @@ from rasa.shared.core.events import ActionExecuted, Event, Restarted, SessionSta
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot import rasa_patches
+from bot import rasa_patches, typed_choices
 
 logger = logging.getLogger(__name__)
 
 # The Rasa server imports this module (endpoints.yml): the place to speed up Rasa itself.
 rasa_patches.apply()
+# And the place to make a typed "3" (or a choice's title) pick a choice on every channel.
+typed_choices.install()
 
 ERASE_ACTION_NAME = "action_erase_data"
 # Conversations whose stored-event count is remembered (the least recently used go first).

@@ -65,7 +65,10 @@ def show(messages: list[dict]) -> list[dict]:
             print(f"bot: {message['text']}")
         for button in message.get("buttons") or []:
             choices.append(button)
-            print(f"     {len(choices)}. {button.get('title')}")
+            title = str(button.get("title"))
+            # Menus and repaired questions come numbered already ("3. Host territories").
+            shown = title if title.startswith(f"{len(choices)}. ") else f"{len(choices)}. {title}"
+            print(f"     {shown}")
     return choices
 
 

@@ -275,8 +275,8 @@ async def test_territory_buttons_come_from_the_api(fake_api):
     dispatcher = CollectingDispatcher()
     await ActionAskTerritoryPreferences().run(dispatcher, make_tracker({"language": "en"}), DOMAIN)
     sent = message(dispatcher, "utter_ask_territory_preferences")
-    assert [b["title"] for b in sent["buttons"]] == ["Cantal", "Lozère"]
-    assert sent["buttons"][0]["payload"] == '/inform{"territory": "cantal"}'
+    assert [b["title"] for b in sent["choices"]] == ["Cantal", "Lozère"]
+    assert sent["choices"][0]["payload"] == '/inform{"territory": "cantal"}'
 
 
 # ---------------------------------------------------------------- submission

@@ -137,7 +137,127 @@ async def test_banana_for_a_yes_no_question_gets_a_hint():
     )
     dispatcher, events = await validate(tracker)
     assert slots_set(events)["ready_to_move"] is None
-    assert responses(dispatcher) == ["utter_hint_choice"]
+    # Said in other words; the question comes again with numbered choices (bot/nlg.py).
+    assert responses(dispatcher) == ["utter_rephrase_ready_to_move"]
+    assert slots_set(events)["question_misses"] == {"slot": "ready_to_move", "count": 1}
+
+
+@pytest.mark.parametrize(
+    ("slot", "misses", "way_out"),
+    [
+        ("ready_to_move", 1, "utter_way_out_dont_know"),  # "I don't know" is "maybe" there
+        ("driving_licence", 1, "utter_way_out_person"),
+        ("driving_licence", 5, "utter_way_out_person"),
+        ("children", 2, "utter_way_out_dont_know"),
+    ],
+)
+@pytest.mark.asyncio
+async def test_from_the_second_miss_on_a_way_out_is_offered(slot, misses, way_out):
+    before = {k: ANSWERED[k] for k in list(ANSWERED)[: list(ANSWERED).index(slot)]}
+    tracker = form_tracker(
+        FORM,
+        slot,
+        text="blorp xqz",
+        intent="out_of_scope",
+        confidence=0.5,
+        slots={**before, "question_misses": {"slot": slot, "count": misses}},
+    )
+    dispatcher, events = await validate(tracker)
+    assert responses(dispatcher) == [way_out]
+    assert slots_set(events)[slot] is None
+    assert slots_set(events)["question_misses"] == {"slot": slot, "count": misses + 1}
+
+
+@pytest.mark.asyncio
+async def test_misses_of_another_question_start_again_from_one():
+    before = {k: ANSWERED[k] for k in list(ANSWERED)[:4]}
+    tracker = form_tracker(
+        FORM,
+        "ready_to_move",
+        text="blorp",
+        intent="out_of_scope",
+        slots={**before, "question_misses": {"slot": "work_situation", "count": 2}},
+    )
+    dispatcher, events = await validate(tracker)
+    assert responses(dispatcher) == ["utter_rephrase_ready_to_move"]
+    assert slots_set(events)["question_misses"] == {"slot": "ready_to_move", "count": 1}
+
+
+@pytest.mark.asyncio
+async def test_an_answer_after_misses_clears_them_and_says_where_the_person_is():
+    before = {k: ANSWERED[k] for k in list(ANSWERED)[:3]}
+    tracker = form_tracker(
+        FORM,
+        "work_situation",
+        text="rien pour l'instant",
+        intent="out_of_scope",
+        confidence=0.4,
+        slots={**before, "question_misses": {"slot": "work_situation", "count": 2}},
+    )
+    dispatcher, events = await validate(tracker)
+    assert responses(dispatcher) == []
+    slots = slots_set(events)
+    assert slots["work_situation"] == "unemployed"
+    assert slots["question_misses"] is None
+    assert (slots["question_number"], slots["question_count"]) == (5, 12)
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "intent", "expected"),
+    [
+        # Typed answers that NLU reads as questions or goodbyes: the question decides.
+        ("work_situation", "je cherche du travail", "ask_jobs", "unemployed"),
+        ("work_situation", "I'm looking for work", "ask_jobs", "unemployed"),
+        ("adults", "just me", "ask_documents", 1),
+        ("adults", "deux", "goodbye", 2),
+        ("territory_preferences", "no preference", "check_status", []),
+        ("housing_situation", "je suis hébergé par mon cousin", "ask_housing", None),
+    ],
+)
+@pytest.mark.asyncio
+async def test_an_answer_that_also_reads_as_a_question_is_an_answer(slot, text, intent, expected):
+    before = {k: ANSWERED[k] for k in list(ANSWERED)[: list(ANSWERED).index(slot)]}
+    tracker = form_tracker(FORM, slot, text=text, intent=intent, confidence=0.95, slots=before)
+    dispatcher, events = await validate(tracker)
+    if expected is None:
+        expected = "hosted_by_family_or_friends"
+    assert slots_set(events)[slot] == expected
+    assert responses(dispatcher) == []
+
+
+@pytest.mark.asyncio
+async def test_a_question_that_names_an_answer_is_still_a_question():
+    before = {k: ANSWERED[k] for k in list(ANSWERED)[:5]}
+    tracker = form_tracker(
+        FORM,
+        "adults",
+        text="je peux venir avec ma femme ?",
+        intent="ask_family",
+        confidence=0.9,
+        slots=before,
+    )
+    dispatcher, events = await validate(tracker)
+    assert {k for k in slots_set(events) if k != "requested_slot"} == set()
+    assert responses(dispatcher) == []
+
+
+@pytest.mark.asyncio
+async def test_a_number_picks_the_choice_shown_with_that_number():
+    before = {k: ANSWERED[k] for k in list(ANSWERED)[:3]}
+    shown = {
+        "event": "bot",
+        "text": "(4/12) Quelle est votre situation de travail ?",
+        "data": {
+            "buttons": [
+                {"title": "1. Sans emploi", "payload": '/inform{"work_situation":"unemployed"}'},
+                {"title": "2. Intérim", "payload": '/inform{"work_situation":"temping"}'},
+            ]
+        },
+    }
+    tracker = form_tracker(FORM, "work_situation", text="2", intent="inform", slots=before)
+    tracker.events.insert(2, shown)
+    _dispatcher, events = await validate(tracker)
+    assert slots_set(events)["work_situation"] == "temping"
 
 
 @pytest.mark.parametrize("intent", ["ask_why", "dont_know", "ask_cost", "menu", "stop_form"])
@@ -347,7 +467,9 @@ async def test_answers_reset_to_start_again_get_no_hint():
     )
     dispatcher, events = await validate(tracker)
     assert responses(dispatcher) == []
-    assert all(value is None for value in slots_set(events).values())
+    slots = slots_set(events)
+    assert all(value is None for k, value in slots.items() if not k.startswith("question_"))
+    assert (slots["question_number"], slots["question_count"]) == (1, 12)
 
 
 @pytest.mark.asyncio
@@ -368,3 +490,31 @@ async def test_an_unknown_household_size_is_an_answer_sent_to_review():
     assert answers["adults"] is None  # null for the API
     for_rules = answers_from_slots({**ANSWERED, "adults": "dont_know"}, for_rules=True)
     assert for_rules["adults"] == "dont_know"
+
+
+@pytest.mark.asyncio
+async def test_an_unsure_intent_is_no_answer():
+    before = {k: ANSWERED[k] for k in list(ANSWERED)[:9]}
+    tracker = form_tracker(
+        FORM,
+        "driving_licence",
+        text="zzz",
+        intent="deny",
+        confidence=0.4,
+        candidates={"driving_licence": "no"},
+        slots=before,
+    )
+    dispatcher, events = await validate(tracker)
+    assert slots_set(events)["driving_licence"] is None
+    assert responses(dispatcher) == ["utter_rephrase_driving_licence"]
+    sure = form_tracker(
+        FORM,
+        "driving_licence",
+        text="nope",
+        intent="deny",
+        confidence=0.97,
+        candidates={"driving_licence": "no"},
+        slots=before,
+    )
+    _dispatcher, events = await validate(sure)
+    assert slots_set(events)["driving_licence"] == "no"

@@ -361,3 +361,48 @@ async def test_codes_find_their_label_by_the_last_words_of_the_name(nlg, tracker
     codes = ["no_right_to_work", "not_ready_to_move"]
     message = await nlg.generate("utter_reasons", slots, "rest", verdict_reasons=codes)
     assert message["text"] == ("Pourquoi : pas de droit au travail et pas de déménagement.")
+
+
+# ---------------------------------------------------------------- numbered choices
+
+
+@pytest.fixture(scope="module")
+def real_nlg() -> CatalogueNLG:
+    return CatalogueNLG(domain=Domain.load(str(REPO_ROOT / "domain.yml")))
+
+
+@pytest.mark.parametrize("channel", ["rest", "collector", "telegram"])
+async def test_the_menu_shows_the_numbers_to_type_on_every_channel(real_nlg, channel):
+    message = real_nlg.generate_from_slots("utter_menu", {"language": "fr"}, channel)
+    titles = [b["title"] for b in message["buttons"]]
+    assert titles[0].startswith("1. ") and titles[2].startswith("3. ")
+    assert "metadata" not in message
+
+
+async def test_sms_numbers_choices_itself(real_nlg):
+    message = real_nlg.generate_from_slots("utter_menu", {"language": "fr"}, "sms")
+    assert not message["buttons"][0]["title"].startswith("1.")
+
+
+async def test_a_question_asked_again_after_a_miss_has_numbered_choices(real_nlg):
+    slots = {"language": "en", "question_number": 4, "question_count": 12}
+    first = real_nlg.generate_from_slots("utter_ask_work_situation", slots, "telegram")
+    assert first["text"].startswith("(4/12) ")
+    assert first["buttons"][0]["title"] == "No job"
+    missed = {**slots, "question_misses": {"slot": "work_situation", "count": 1}}
+    again = real_nlg.generate_from_slots("utter_ask_work_situation", missed, "telegram")
+    assert again["buttons"][0]["title"] == "1. No job"
+    assert again["buttons"][2]["title"] == "3. Temping (intérim)"
+
+
+async def test_titles_that_are_numbers_are_not_numbered_again(real_nlg):
+    missed = {"language": "en", "question_misses": {"slot": "children", "count": 1}}
+    message = real_nlg.generate_from_slots("utter_ask_children", missed, "rest")
+    assert [b["title"] for b in message["buttons"]][:3] == ["None", "1", "2"]
+
+
+async def test_choices_from_an_action_come_after_the_responses_and_are_numbered(real_nlg):
+    missed = {"language": "fr", "question_misses": {"slot": "territory_preferences", "count": 1}}
+    extra = [{"title": "Cantal", "payload": '/inform{"territory": "cantal"}'}]
+    message = real_nlg.render("utter_ask_territory_preferences", missed, "rest", {"choices": extra})
+    assert [b["title"] for b in message["buttons"]] == ["1. Pas de préférence", "2. Cantal"]

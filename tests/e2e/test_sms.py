@@ -26,6 +26,7 @@ from bot.channels.gsm import segments
 from bot.channels.sms import EMPTY_TWIML, plan_sms
 from bot.channels.sms_report import cost_of_sent, format_report
 from tests.e2e.stack import Stack
+from tests.e2e.typed import ANSWERS, LANGUAGE_TITLE, NONSENSE, application_steps
 from tests.fakes.twilio_api import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -374,3 +375,43 @@ def test_media_message_gets_a_polite_reply(sms_stack: SmsStack, twilio: FakeTwil
     # utter_media_not_supported, in the conversation's language (French until chosen).
     assert body.startswith(("Je ne peux lire que du texte", "I can only read text")), body
     assert len(nour.user_events()) == 1
+
+
+# ---------------------------------------------------------------- answers typed in words
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_whole_application_typed_in_words_by_sms(
+    sms_stack: SmsStack, twilio: FakeTwilio, language: str
+) -> None:
+    person = SmsPerson(sms_stack, twilio)
+    assert person.says("bonjour" if language == "fr" else "hello") == ["utter_ask_language"]
+    said = person.says(LANGUAGE_TITLE[language])  # the choice's title, typed
+    assert said == ["utter_about_emile_short", "utter_privacy", "utter_menu"]
+    last_name = f"Typed-Sms-{language}"
+    for text, expected in application_steps(language, last_name, phone_offered=True):
+        assert person.says(text) == expected, (text, person.text())
+    assert re.fullmatch(r"[A-Z2-9]{6}", person.slot("application_reference"))
+    [listed] = application_named(sms_stack, last_name)
+    application = sms_stack.api("GET", f"/applications/{listed['reference']}")
+    assert application["answers"] == {**application["answers"], **ANSWERS[language]}
+    assert application["channel"] == "sms"
+
+
+def test_nonsense_three_times_by_sms_gets_a_way_out(
+    sms_stack: SmsStack, twilio: FakeTwilio
+) -> None:
+    person = SmsPerson(sms_stack, twilio)
+    person.says("bonjour")
+    person.says("français")
+    for text, expected in application_steps("fr", "unused", phone_offered=True)[:10]:
+        assert person.says(text) == expected, text
+    assert person.text().startswith("(10/12) ")
+    said = person.says(NONSENSE[0])
+    assert said == ["utter_rephrase_driving_licence", "utter_ask_driving_licence"]
+    for text in NONSENSE[1:]:
+        said = person.says(text)
+        assert said == ["utter_way_out_person", "utter_ask_driving_licence"]
+        assert "parler à une personne" in person.text()
+    said = person.says("parler à une personne")
+    assert said[-1] in ("utter_ask_phone_confirm", "utter_ask_phone")

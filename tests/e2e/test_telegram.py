@@ -44,6 +44,7 @@ from tests.e2e.stack import (
     set_telegram_webhook,
     wait_until,
 )
+from tests.e2e.typed import ANSWERS, LANGUAGE_TITLE, NONSENSE, application_steps
 from tests.fakes.telegram_api import TOKEN, Call, FakeTelegram, Person
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -470,3 +471,59 @@ def test_the_bot_speaks_first(telegram: TelegramStack) -> None:
     [menu] = telegram.fake.wait_quiet(zoe.id, since=mark, quiet=1.0)
     assert menu.buttons
     assert "What would you like to do" not in menu.text  # French, like the conversation
+
+
+# ---------------------------------------------------------------- answers typed, not tapped
+
+
+def start_typing(chat: Chat, language: str) -> None:
+    """Open the conversation by typing; the channel's language hint sets the language."""
+    said = chat.says("bonjour" if language == "fr" else "hello")
+    if said == ["utter_ask_language"]:
+        said = chat.says(LANGUAGE_TITLE[language])
+    assert said == ["utter_about_emile_short", "utter_privacy", "utter_menu"], said
+    assert chat.slot("language") == language
+
+
+def test_3_at_the_menu_on_telegram(telegram: TelegramStack) -> None:
+    chat = Chat(telegram, "Samir", "fr")
+    start_typing(chat, "fr")
+    # The menu says "write its number": the numbers are on the buttons.
+    assert chat.titles()[2].startswith("3. "), chat.titles()
+    assert chat.says("3") == ["utter_territory_list"]
+    assert chat.telegram.tracker(chat.id)["latest_message"]["intent"]["name"] == "ask_territories"
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_whole_application_typed_on_telegram(telegram: TelegramStack, language: str) -> None:
+    chat = Chat(telegram, "Amina", language)
+    start_typing(chat, language)
+    last_name = f"Typed-Telegram-{language}"
+    for text, expected in application_steps(language, last_name):
+        assert chat.says(text) == expected, (text, chat.text())
+    reference = chat.slot("application_reference")
+    assert re.fullmatch(r"[A-Z2-9]{6}", reference)
+    assert reference in chat.text()
+    [listed] = application_named(telegram.stack, last_name)
+    application = telegram.stack.api("GET", f"/applications/{listed['reference']}")
+    assert application["answers"] == {**application["answers"], **ANSWERS[language]}
+    assert application["channel"] == "telegram"
+
+
+def test_nonsense_on_telegram_gets_numbered_choices_then_a_way_out(
+    telegram: TelegramStack,
+) -> None:
+    chat = Chat(telegram, "Lost", "en")
+    start_typing(chat, "en")
+    for text, expected in application_steps("en", "unused")[:4]:
+        assert chat.says(text) == expected, text
+    assert chat.said == ["utter_ask_work_situation"]
+    assert chat.text().startswith("(4/12) ")
+    said = chat.says(NONSENSE[0])
+    assert said == ["utter_rephrase_work_situation", "utter_ask_work_situation"]
+    assert chat.titles()[0] == "1. No job"
+    said = chat.says(NONSENSE[1])
+    assert said == ["utter_way_out_dont_know", "utter_ask_work_situation"]
+    assert "I don't know" in chat.text()
+    assert chat.says("I don't know") == ["utter_ask_ready_to_move"]
+    assert chat.slot("work_situation") == "dont_know"

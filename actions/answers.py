@@ -1,0 +1,345 @@
+"""Reading a typed message as the answer to the question a form asks.
+
+While a form asks a slot, the person's message is first read as an answer to it, with:
+the titles of the choices they were shown (in their language; "3" picks the third one),
+the phrases of data/answers.yml, the yes / no / "I don't know" words where the slot maps
+those intents (domain.yml), and numbers in digits or words where the slot takes one.
+Accents, case, punctuation and small typos do not matter. Only when nothing reads as an
+answer may the message be an interruption (a question, "menu", "stop").
+
+Pure functions over data: no network, no Rasa; the lexicon is read once, on first use.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import yaml
+
+from actions.settings import PROJECT_ROOT
+from bot.typed_choices import LABEL, Choice, buttons_shown, normalise, picked_choice
+
+LEXICON_FILE: Final = PROJECT_ROOT / "data" / "answers.yml"
+NUMBER_WORDS_FILE: Final = PROJECT_ROOT / "data" / "number_words.yml"
+# Words of at least this many letters forgive one typo (two from 9 letters on).
+_FUZZY_MIN_LENGTH: Final = 4
+# Parts of a title that are details, not its name: "Emergency shelter (115, CHRS)".
+_TITLE_DETAIL: Final = re.compile(r"\(([^)]*)\)")
+INTENT_WORDS: Final = ("affirm", "deny", "dont_know")
+
+
+# ---------------------------------------------------------------- the lexicon
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """data/answers.yml, normalised."""
+
+    # intent -> normalised phrases (every language)
+    intents: Mapping[str, tuple[str, ...]]
+    # normalised negation phrases (every language)
+    negations: tuple[str, ...]
+    # slot -> [(value, normalised phrase)]
+    phrases: Mapping[str, tuple[tuple[Any, str], ...]]
+    # slot -> [(value, normalised noun said with a negation)]
+    without: Mapping[str, tuple[tuple[Any, str], ...]]
+
+
+def _value(slot: str, raw: Any) -> Any:
+    if raw == "[]":
+        return []
+    return raw
+
+
+def _phrases(by_language: Any) -> list[str]:
+    out: list[str] = []
+    for language, phrases in (by_language or {}).items():
+        for phrase in phrases or []:
+            if isinstance(phrase, bool):
+                # YAML reads a bare yes / no / on / off as a boolean: quote it.
+                raise ValueError(f"{LEXICON_FILE}: {language}: quote {phrase!r}")
+            out.append(normalise(str(phrase)))
+    return [p for p in out if p]
+
+
+@functools.lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    """The lexicon of data/answers.yml (read once per process)."""
+    data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8")) or {}
+    intents = {name: tuple(_phrases(langs)) for name, langs in (data.get("intents") or {}).items()}
+    negations = tuple(_phrases(data.get("negations")))
+    phrases: dict[str, tuple[tuple[Any, str], ...]] = {}
+    without: dict[str, tuple[tuple[Any, str], ...]] = {}
+    for slot, values in (data.get("slots") or {}).items():
+        found: list[tuple[Any, str]] = []
+        nouns: list[tuple[Any, str]] = []
+        for raw, entry in (values or {}).items():
+            value = _value(slot, raw)
+            entry = dict(entry or {})
+            nouns += [(value, normalise(str(n))) for n in entry.pop("without", None) or []]
+            found += [(value, p) for p in _phrases(entry)]
+        phrases[slot] = tuple(found)
+        without[slot] = tuple(nouns)
+    return Lexicon(intents, negations, phrases, without)
+
+
+@functools.lru_cache(maxsize=1)
+def number_words() -> Mapping[str, Mapping[str, int]]:
+    """Numbers written in words, by language (data/number_words.yml)."""
+    with NUMBER_WORDS_FILE.open(encoding="utf-8") as stream:
+        data = yaml.safe_load(stream) or {}
+    return {
+        str(lang): {normalise(str(word)): int(n) for word, n in words.items()}
+        for lang, words in data.items()
+    }
+
+
+# ---------------------------------------------------------------- the choices shown
+
+
+def shown_choices(events: Iterable[Mapping[str, Any]]) -> list[Choice]:
+    """The choices of the bot's last turn before the person's latest message, in order."""
+    turn: list[list[Choice]] = []
+    seen_user = False
+    for event in reversed(list(events)):
+        kind = event.get("event")
+        if kind == "user":
+            if seen_user:
+                break
+            seen_user = True
+            continue
+        if kind == "bot" and seen_user:
+            turn.append(buttons_shown((event.get("data") or {}).get("buttons") or []))
+    return [choice for message in reversed(turn) for choice in message]
+
+
+# ---------------------------------------------------------------- reading an answer
+
+
+@dataclass(frozen=True)
+class SlotSpec:
+    """What a slot accepts: its values (None: any), and the intents that answer it."""
+
+    slot: str
+    values: tuple[Any, ...] | None = None
+    # intent -> the value it means (domain.yml `from_intent` mappings of this form)
+    intents: Mapping[str, Any] = field(default_factory=dict)
+    # the entities whose values are the slot's value (domain.yml `from_entity`)
+    entities: tuple[str, ...] = ()
+    number_range: tuple[int, int] | None = None
+    many: bool = False  # a list slot: every value named counts
+
+    def accepts(self, value: Any) -> bool:
+        if self.number_range is not None and isinstance(value, int):
+            low, high = self.number_range
+            return low <= value <= high
+        if self.values is None or isinstance(value, list):
+            return True
+        return value in self.values
+
+
+@dataclass(frozen=True)
+class _Match:
+    value: Any
+    start: int  # token positions in the message
+    end: int
+    length: int  # letters matched: the longest phrase wins
+    exact: bool
+
+
+def _similar(a: str, b: str) -> bool:
+    """The same word, or one typo away (two from 9 letters on), same first letter."""
+    if a == b:
+        return True
+    shortest = min(len(a), len(b))
+    if shortest < _FUZZY_MIN_LENGTH or abs(len(a) - len(b)) > 2 or a[0] != b[0]:
+        return False
+    return _close(a, b)
+
+
+@functools.lru_cache(maxsize=65536)
+def _close(a: str, b: str) -> bool:
+    # Words of a message meet the same lexicon words again and again: remembered.
+    allowed = 1 if min(len(a), len(b)) < 9 else 2
+    ratio = difflib.SequenceMatcher(None, a, b).ratio()
+    # One edit in a word of n letters leaves a ratio of about 1 - 1/n.
+    return ratio >= 1 - (allowed + 0.5) / max(len(a), len(b))
+
+
+def _find(tokens: Sequence[str], phrase: str) -> Iterable[tuple[int, int, bool]]:
+    """Where `phrase` occurs in `tokens` (word by word, each word allowing a typo)."""
+    words = phrase.split()
+    size = len(words)
+    first = words[0]
+    for start in range(len(tokens) - size + 1):
+        # Cheap tests first: most windows differ from the first letter on.
+        if tokens[start][0] != first[0]:
+            continue
+        window = tokens[start : start + size]
+        if window == words:
+            yield start, start + size, True
+        elif all(_similar(t, w) for t, w in zip(window, words, strict=True)):
+            yield start, start + size, False
+    # "autoecole" for "auto ecole", "mitemps" for "mi temps".
+    if size > 1:
+        joined = "".join(words)
+        for start, token in enumerate(tokens):
+            if token[0] == first[0] and _similar(token, joined):
+                yield start, start + 1, token == joined
+
+
+def _matches(tokens: Sequence[str], candidates: Iterable[tuple[Any, str]]) -> list[_Match]:
+    found = []
+    # Every match (typos too) starts with the first letter of a word of the message.
+    initials = {token[0] for token in tokens}
+    for value, phrase in candidates:
+        if phrase[0] not in initials:
+            continue
+        for start, end, exact in _find(tokens, phrase):
+            found.append(_Match(value, start, end, len(phrase.replace(" ", "")), exact))
+    return found
+
+
+def _negated(tokens: Sequence[str], nouns: Iterable[tuple[Any, str]]) -> list[_Match]:
+    """Values said as "no <noun>" / "pas de <noun>" / "sans <noun>"."""
+    found = []
+    negations = lexicon().negations
+    for value, noun in nouns:
+        for start, end, exact in _find(tokens, noun):
+            for negation in negations:
+                size = len(negation.split())
+                # The negation right before the noun, or one word before ("pas d un permis").
+                for gap in (0, 1):
+                    begin = start - size - gap
+                    if begin >= 0 and " ".join(tokens[begin : begin + size]) == negation:
+                        length = len(negation.replace(" ", "")) + len(noun)
+                        found.append(_Match(value, begin, end, length, exact))
+    return found
+
+
+def _best(matches: list[_Match], many: bool) -> list[Any]:
+    """The value of the longest match (none when two values tie), or every value for lists."""
+    if not matches:
+        return []
+    ordered = sorted(matches, key=lambda m: (-m.length, not m.exact, m.start))
+    if many:
+        taken: list[_Match] = []
+        for match in ordered:
+            if all(match.end <= t.start or match.start >= t.end for t in taken):
+                taken.append(match)
+        values: list[Any] = []
+        for match in sorted(taken, key=lambda m: m.start):
+            for value in match.value if isinstance(match.value, list) else [match.value]:
+                if value not in values:
+                    values.append(value)
+        return values
+    best = ordered[0]
+    rivals = {
+        json.dumps(m.value, sort_keys=True)
+        for m in ordered
+        if m.length == best.length and m.exact == best.exact
+    }
+    return [best.value] if len(rivals) == 1 else []
+
+
+def choice_value(choice: Choice, spec: SlotSpec) -> tuple[bool, Any]:
+    """(True, value) when a choice's payload answers the slot, else (False, None)."""
+    entities = choice.entities
+    for entity in (spec.slot, *spec.entities):
+        if entity in entities:
+            return True, entities[entity]
+    intent = choice.intent
+    if intent is not None and intent in spec.intents:
+        return True, spec.intents[intent]
+    return False, None
+
+
+def _title_candidates(choices: Sequence[Choice], spec: SlotSpec) -> list[tuple[Any, str]]:
+    """(value, phrase) for each choice title, and for its name without details."""
+    out = []
+    for choice in choices:
+        answers, value = choice_value(choice, spec)
+        if not answers:
+            continue
+        if spec.number_range is not None:
+            value = _as_int(value)
+            if value is None:
+                continue
+        title = LABEL.sub("", choice.title)
+        for phrase in {normalise(title), normalise(_TITLE_DETAIL.sub(" ", title))}:
+            if phrase:
+                out.append((value, phrase))
+    return out
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def read_answer(
+    text: str,
+    spec: SlotSpec,
+    choices: Sequence[Choice] = (),
+    number_words: Mapping[str, Mapping[str, int]] | None = None,
+) -> tuple[bool, Any]:
+    """(True, value) when `text` answers the slot described by `spec`, else (False, None)."""
+    picked = picked_choice(text, choices)
+    if picked is not None:
+        answers, value = choice_value(picked, spec)
+        if answers:
+            if spec.number_range is not None:
+                value = _as_int(value)
+            if spec.many and not isinstance(value, list):
+                value = [value]
+            return (True, value) if value is not None else (False, None)
+    tokens = normalise(text).split()
+    if not tokens:
+        return False, None
+    candidates = _title_candidates(choices, spec)
+    candidates += list(lexicon().phrases.get(spec.slot, ()))
+    for intent, value in spec.intents.items():
+        candidates += [(value, phrase) for phrase in lexicon().intents.get(intent, ())]
+    matches = _matches(tokens, candidates) + _negated(tokens, lexicon().without.get(spec.slot, ()))
+    if spec.number_range is not None:
+        # Digits say it best ("2 kids", "nous sommes 3"); then phrases; then number words.
+        digits = [int(t) for t in tokens if t.isdigit()]
+        if digits:
+            return _checked(digits[0], spec)
+        values = _best(matches, many=False)
+        if values:
+            return _checked(_as_int(values[0]) if values[0] != "dont_know" else values[0], spec)
+        for words in (number_words or {}).values():
+            for token in tokens:
+                if token in words:
+                    return _checked(words[token], spec)
+        return False, None
+    values = [v for v in _best(matches, spec.many) if spec.accepts(v)]
+    if spec.many and not values and any(m.value == [] for m in matches):
+        return True, []  # "no preference"
+    if not values:
+        return False, None
+    if spec.many:
+        return True, values
+    return True, values[0]
+
+
+def _checked(value: Any, spec: SlotSpec) -> tuple[bool, Any]:
+    if value is None:
+        return False, None
+    if isinstance(value, int) and not spec.accepts(value):
+        return False, None
+    return True, value

@@ -1,0 +1,316 @@
+#!/usr/bin/env python3
+"""How well typed answers to the eligibility questions are understood, per language.
+
+Reads the held-out answers of tests/answers/held_out.yml and, through the REST channel of a
+running assistant: reaches each question once with button payloads, then for each answer
+starts a conversation in that state (Rasa's HTTP API), types the answer, and checks that
+the slot got the expected value and that the form moved on (another question, or the
+verdict). Then, for each question, a person who
+cannot answer types nonsense until a way out is offered, takes it, and the turns until
+they are out of the question are counted.
+
+    .venv/assistant/bin/python scripts/answers_report.py --url http://127.0.0.1:5005
+    .venv/assistant/bin/python scripts/answers_report.py --stack   # starts its own stack
+    .venv/assistant/bin/python scripts/answers_report.py --check   # held-out set vs lexicon
+
+The Rasa server must have its HTTP API on (`--enable-api`, as `make run` starts it).
+Prints a table and writes a JSON summary (`--out`, default var/answers-report.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import unicodedata
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.stack import Stack, http  # noqa: E402
+
+HELD_OUT = ROOT / "tests" / "answers" / "held_out.yml"
+LEXICON = ROOT / "data" / "answers.yml"
+LANGUAGES = ("fr", "en")
+# The questions in order, and a button payload that answers each one and keeps the person
+# eligible (to reach the next question).
+QUESTIONS: dict[str, str] = {
+    "residence_area": '/inform{"residence_area":"ile_de_france"}',
+    "housing_situation": '/inform{"housing_situation":"emergency_shelter"}',
+    "right_to_work": '/inform{"right_to_work":"yes"}',
+    "work_situation": '/inform{"work_situation":"unemployed"}',
+    "ready_to_move": '/inform{"ready_to_move":"yes"}',
+    "adults": '/inform{"number":"1"}',
+    "children": '/inform{"number":"0"}',
+    "sectors": '/inform{"sector":"building"}',
+    "experience_years": '/inform{"number":"3"}',
+    "driving_licence": '/inform{"driving_licence":"no"}',
+    "french_level": '/inform{"french_level":"intermediate"}',
+    "territory_preferences": "/deny",
+}
+# Nonsense typed by someone who cannot answer, then the way out they take: "I don't know"
+# where the question accepts it, else asking for a person.
+NONSENSE = ("xqzt blorp", "hmm ??", "kwkwkw")
+WAY_OUT = {
+    "fr": {"dont_know": "je ne sais pas", "person": "je veux parler a une personne"},
+    "en": {"dont_know": "I don't know", "person": "I want to talk to a person"},
+}
+DONT_KNOW_QUESTIONS = frozenset(
+    {
+        "residence_area",
+        "housing_situation",
+        "right_to_work",
+        "work_situation",
+        "ready_to_move",
+        "adults",
+        "children",
+        "territory_preferences",
+    }
+)
+MAX_TURNS = 6
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents, punctuation as spaces: how the lexicon compares texts."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    kept = "".join(
+        " " if unicodedata.category(c)[0] in "PSZ" else c
+        for c in decomposed
+        if not unicodedata.combining(c)
+    )
+    return " ".join(kept.split())
+
+
+def load_held_out(path: Path = HELD_OUT) -> dict[str, dict[str, list[tuple[str, Any]]]]:
+    """language -> question -> [(typed text, expected value)]."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {
+        lang: {q: [(str(t), v) for t, v in items] for q, items in questions.items()}
+        for lang, questions in data.items()
+    }
+
+
+def check_held_out(path: Path = HELD_OUT, lexicon: Path = LEXICON) -> list[str]:
+    """Problems: held-out answers of two words or more that the lexicon holds verbatim."""
+    held = load_held_out(path)
+    words: set[str] = set()
+    if lexicon.exists():
+        data = yaml.safe_load(lexicon.read_text(encoding="utf-8")) or {}
+        for values in (data.get("slots") or {}).values():
+            for by_language in (values or {}).values():
+                for phrases in (by_language or {}).values():
+                    words.update(normalise(str(p)) for p in phrases or [])
+    problems = []
+    for lang, questions in held.items():
+        for question, items in questions.items():
+            if question not in QUESTIONS:
+                problems.append(f"{lang}: unknown question {question}")
+            if len(items) < 8:
+                problems.append(f"{lang}/{question}: {len(items)} answers, at least 8 wanted")
+            for text, _ in items:
+                key = normalise(text)
+                if len(key.split()) >= 2 and key in words:
+                    problems.append(f"{lang}/{question}: {text!r} is in {lexicon.name}")
+    return problems
+
+
+def _same(value: Any, expected: Any) -> bool:
+    if isinstance(expected, list):
+        return isinstance(value, list) and sorted(map(str, value)) == sorted(map(str, expected))
+    if isinstance(expected, int) and not isinstance(expected, bool):
+        try:
+            return int(float(value)) == expected
+        except (TypeError, ValueError):
+            return False
+    return value == expected
+
+
+class Conversation:
+    """One person on the REST channel, with the tracker read through the HTTP API."""
+
+    def __init__(self, url: str, language: str) -> None:
+        self.url = url.rstrip("/")
+        self.sender = f"answers-{language}-{uuid.uuid4().hex[:10]}"
+        self.language = language
+
+    def say(self, text: str) -> list[dict[str, Any]]:
+        body = {"sender": self.sender, "message": text}
+        status, messages = http("POST", f"{self.url}/webhooks/rest/webhook", body, timeout=120)
+        if status != 200 or not isinstance(messages, list):
+            raise RuntimeError(f"REST channel answered {status}: {messages!r}")
+        return messages
+
+    def tracker(self) -> dict[str, Any]:
+        status, body = http("GET", f"{self.url}/conversations/{self.sender}/tracker")
+        if status != 200 or not isinstance(body, dict):
+            raise RuntimeError(f"tracker: {status} {body!r}")
+        return body
+
+    def responses_since(self, count: int) -> tuple[list[str], int]:
+        """Names of the bot's responses after the first `count` ones; the new count."""
+        events = [e for e in self.tracker().get("events") or [] if e.get("event") == "bot"]
+        names = [(e.get("metadata") or {}).get("utter_action") or "?" for e in events[count:]]
+        return names, len(events)
+
+    def reach(self, question: str) -> None:
+        """Start, choose the language, and answer every question before `question`."""
+        self.say("hello")
+        self.say(f'/choose_language{{"language":"{self.language}"}}')
+        self.say("/check_eligibility")
+        for earlier, payload in QUESTIONS.items():
+            if earlier == question:
+                break
+            self.say(payload)
+        slots = self.tracker()["slots"]
+        if slots.get("requested_slot") != question:
+            raise RuntimeError(f"could not reach {question}: at {slots.get('requested_slot')}")
+
+
+def at_question(url: str, language: str, question: str) -> list[dict[str, Any]]:
+    """The events of a conversation that has just been asked `question` (reached once)."""
+    person = Conversation(url, language)
+    person.reach(question)
+    return list(person.tracker().get("events") or [])
+
+
+def understood(
+    url: str, language: str, question: str, text: str, expected: Any, events: list[dict]
+) -> bool:
+    """Whether one typed answer is read right and the form moves on.
+
+    A new conversation starts from the events of one that reached the question (Rasa's
+    `PUT /conversations/<id>/tracker/events`): the same state, without the messages.
+    """
+    person = Conversation(url, language)
+    status, body = http("PUT", f"{person.url}/conversations/{person.sender}/tracker/events", events)
+    if status != 200:
+        raise RuntimeError(f"cannot set the conversation: {status} {body!r}")
+    person.say(text)
+    slots = person.tracker()["slots"]
+    moved_on = slots.get("requested_slot") != question
+    return moved_on and _same(slots.get(question), expected)
+
+
+def turns_to_get_out(url: str, language: str, question: str) -> tuple[int, list[str]]:
+    """Turns a person who cannot answer needs to leave the question (MAX_TURNS + 1: never).
+
+    They type nonsense until the bot offers a way out (a response `utter_way_out*`), then
+    take it. Also returns the responses of the last nonsense turn.
+    """
+    person = Conversation(url, language)
+    person.reach(question)
+    _, seen = person.responses_since(0)
+    turns = 0
+    last: list[str] = []
+    for turn in range(MAX_TURNS):
+        person.say(NONSENSE[turn % len(NONSENSE)])
+        turns += 1
+        last, seen = person.responses_since(seen)
+        if person.tracker()["slots"].get("requested_slot") != question:
+            return turns, last  # nonsense taken as an answer: out, but wrongly
+        if any(name.startswith("utter_way_out") for name in last):
+            kind = "dont_know" if question in DONT_KNOW_QUESTIONS else "person"
+            person.say(WAY_OUT[language][kind])
+            turns += 1
+            tracker = person.tracker()
+            left = (tracker["slots"].get("requested_slot") != question) or (
+                (tracker.get("active_loop") or {}).get("name") != "eligibility_form"
+            )
+            return (turns if left else MAX_TURNS + 1), last
+    return MAX_TURNS + 1, last
+
+
+def measure(url: str, workers: int = 3, progress: Callable[[str], None] = print) -> dict:
+    """The report: share understood and turns to get out, per language and question."""
+    held = load_held_out()
+    report: dict[str, Any] = {"languages": {}}
+    for language in LANGUAGES:
+        cases = [(q, t, v) for q, items in held[language].items() for t, v in items]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            count = len(QUESTIONS)
+            states = dict(
+                zip(
+                    QUESTIONS,
+                    pool.map(at_question, [url] * count, [language] * count, QUESTIONS),
+                    strict=True,
+                )
+            )
+            calls = [(url, language, q, t, v, states[q]) for q, t, v in cases]
+            results = list(pool.map(understood, *zip(*calls, strict=True)))
+            exits = list(pool.map(turns_to_get_out, [url] * count, [language] * count, QUESTIONS))
+        per_question: dict[str, dict[str, Any]] = {}
+        for (question, text, _expected), ok in zip(cases, results, strict=True):
+            entry = per_question.setdefault(question, {"answers": 0, "understood": 0})
+            entry["answers"] += 1
+            entry["understood"] += int(ok)
+            if not ok:
+                entry.setdefault("missed", []).append(text)
+        for question, (turns, _) in zip(QUESTIONS, exits, strict=True):
+            per_question.setdefault(question, {"answers": 0, "understood": 0})
+            per_question[question]["turns_to_get_out"] = turns
+        total = len(results)
+        share = sum(results) / total if total else 0.0
+        turns = [t for t, _ in exits]
+        report["languages"][language] = {
+            "answers": total,
+            "understood": sum(results),
+            "share": round(share, 4),
+            "max_turns_to_get_out": max(turns),
+            "questions": per_question,
+        }
+        progress(f"{language}: {sum(results)}/{total} understood ({share:.1%}), ")
+    return report
+
+
+def print_report(report: dict, out: Callable[[str], None] = print) -> None:
+    """The report as a table."""
+    for language, scores in report["languages"].items():
+        out(
+            f"\n{language}: {scores['understood']}/{scores['answers']} typed answers understood "
+            f"({scores['share']:.1%}); turns to get out of a question: at most "
+            f"{scores['max_turns_to_get_out']} (> {MAX_TURNS} means never)"
+        )
+        for question, entry in scores["questions"].items():
+            missed = "; ".join(entry.get("missed", []))
+            out(
+                f"  {question:22} {entry['understood']:>2}/{entry['answers']:<2} "
+                f"out in {entry.get('turns_to_get_out', '?')}  {missed}"
+            )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", default="http://127.0.0.1:5005", help="the Rasa server")
+    parser.add_argument("--stack", action="store_true", help="start a stack of this checkout")
+    parser.add_argument("--check", action="store_true", help="only check the held-out set")
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "answers-report.json")
+    parser.add_argument("--workers", type=int, default=3)
+    args = parser.parse_args()
+    problems = check_held_out()
+    for problem in problems:
+        print(f"held-out set: {problem}")
+    if args.check:
+        return 1 if problems else 0
+    if args.stack:
+        with Stack(Path(tempfile.mkdtemp(prefix="emile-answers-"))) as stack:
+            report = measure(stack.rasa_url, args.workers)
+    else:
+        report = measure(args.url, args.workers)
+    report["held_out_problems"] = problems
+    print_report(report)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(f"\nwritten to {args.out}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
