@@ -334,11 +334,16 @@ def list_applications(
     page_size: int,
 ) -> tuple[list[Application], int]:
     """One page of the applications this key sees, newest first, and how many match."""
-    total = session.scalar(
-        select(func.count()).select_from(Application).where(*_conditions(principal, filters, tz))
-    )
+    total = _count(session, principal, filters, tz)
     query = _ordered(principal, filters, tz).offset((page - 1) * page_size).limit(page_size)
-    return list(session.scalars(query)), total or 0
+    return list(session.scalars(query)), total
+
+
+def _count(
+    session: Session, principal: Principal, filters: ApplicationFilters, tz: ZoneInfo
+) -> int:
+    conditions = _conditions(principal, filters, tz)
+    return session.scalar(select(func.count()).select_from(Application).where(*conditions)) or 0
 
 
 @dataclass(frozen=True)
@@ -359,17 +364,9 @@ def list_application_rows(
     page_size: int,
 ) -> ApplicationRows:
     """`list_applications` without the ORM: what the API's list answers from, much faster."""
-    conditions = _conditions(principal, filters, tz)
-    total = session.scalar(select(func.count()).select_from(Application).where(*conditions))
-    rows = list(
-        session.execute(
-            select(*Application.__table__.columns)
-            .where(*conditions)
-            .order_by(Application.created_at.desc(), Application.id.desc())
-            .offset((page - 1) * page_size)
-            .limit(page_size)
-        )
-    )
+    total = _count(session, principal, filters, tz)
+    query = _ordered(principal, filters, tz).offset((page - 1) * page_size).limit(page_size)
+    rows = list(session.execute(query.with_only_columns(*Application.__table__.columns)))
     territories: dict[int, list[str]] = {row.id: [] for row in rows}
     if rows:
         for application_id, code in session.execute(
@@ -378,7 +375,7 @@ def list_application_rows(
             .order_by(ApplicationTerritory.application_id, ApplicationTerritory.rank)
         ):
             territories[application_id].append(code)
-    return ApplicationRows(rows, territories, total or 0)
+    return ApplicationRows(rows, territories, total)
 
 
 def count_by_status(
