@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import unicodedata
@@ -133,6 +134,15 @@ def _same(value: Any, expected: Any) -> bool:
     return value == expected
 
 
+def rest_headers() -> dict[str, str]:
+    """The REST channel's secret, as `make chat` finds it (EMILE_REST_SECRET, var/)."""
+    secret = os.environ.get("EMILE_REST_SECRET", "")
+    path = Path(os.environ.get("EMILE_DATA_DIR", "var")) / "rest.secret"
+    if not secret and path.is_file():
+        secret = path.read_text().strip()
+    return {"Authorization": f"Bearer {secret}"} if secret else {}
+
+
 class Conversation:
     """One person on the REST channel, with the tracker read through the HTTP API."""
 
@@ -143,7 +153,9 @@ class Conversation:
 
     def say(self, text: str) -> list[dict[str, Any]]:
         body = {"sender": self.sender, "message": text}
-        status, messages = http("POST", f"{self.url}/webhooks/rest/webhook", body, timeout=120)
+        status, messages = http(
+            "POST", f"{self.url}/webhooks/rest/webhook", body, rest_headers(), timeout=120
+        )
         if status != 200 or not isinstance(messages, list):
             raise RuntimeError(f"REST channel answered {status}: {messages!r}")
         return messages
@@ -301,6 +313,7 @@ def main() -> int:
         return 1 if problems else 0
     if args.stack:
         with Stack(Path(tempfile.mkdtemp(prefix="emile-answers-"))) as stack:
+            os.environ["EMILE_REST_SECRET"] = stack.rest_secret
             report = measure(stack.rasa_url, args.workers)
     else:
         report = measure(args.url, args.workers)

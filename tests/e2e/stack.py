@@ -219,6 +219,9 @@ class Stack:
             "EMILE_OUTBOX_BACKOFF_CAP_S": "2",
             "EMILE_OUTBOX_POLL_S": "1",
             "EMILE_API_TIMEOUT_S": "5",
+            # The conversations apply many times with one test phone; the API's per-phone
+            # quota has its own tests (tests/api/test_limits.py).
+            "EMILE_APPLICATIONS_PER_PHONE": "100000",
             "EMILE_ACTIONS_URL": f"{self.actions_url}/webhook",
             "EMILE_ACTIONS_SECRET": self.actions_secret,
             "EMILE_REST_SECRET": self.rest_secret,

@@ -39,7 +39,10 @@ def _report_module():
     return module
 
 
-def test_held_out_typed_answers_are_understood(stack: Stack) -> None:
+def test_held_out_typed_answers_are_understood(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EMILE_REST_SECRET", stack.rest_secret)
     report_module = _report_module()
     assert report_module.check_held_out() == []
     report = report_module.measure(stack.rasa_url, workers=2, progress=lambda _line: None)
