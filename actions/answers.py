@@ -22,6 +22,7 @@ from typing import Any, Final
 
 import yaml
 
+from actions.eligibility import as_whole_number
 from actions.settings import PROJECT_ROOT
 from bot.typed_choices import LABEL, Choice, buttons_shown, normalise, picked_choice
 
@@ -268,7 +269,7 @@ def _title_candidates(choices: Sequence[Choice], spec: SlotSpec) -> list[tuple[A
         if not answers:
             continue
         if spec.number_range is not None:
-            value = _as_int(value)
+            value = as_whole_number(value)
             if value is None:
                 continue
         title = LABEL.sub("", choice.title)
@@ -277,10 +278,6 @@ def _title_candidates(choices: Sequence[Choice], spec: SlotSpec) -> list[tuple[A
                 out.append((value, phrase))
     return out
 
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -302,7 +299,7 @@ def read_answer(
         answers, value = choice_value(picked, spec)
         if answers:
             if spec.number_range is not None:
-                value = _as_int(value)
+                value = as_whole_number(value)
             if spec.many and not isinstance(value, list):
                 value = [value]
             return (True, value) if value is not None else (False, None)
@@ -321,7 +318,9 @@ def read_answer(
             return _checked(digits[0], spec)
         values = _best(matches, many=False)
         if values:
-            return _checked(_as_int(values[0]) if values[0] != "dont_know" else values[0], spec)
+            return _checked(
+                as_whole_number(values[0]) if values[0] != "dont_know" else values[0], spec
+            )
         for words in (number_words or {}).values():
             for token in tokens:
                 if token in words:

@@ -117,7 +117,8 @@ _Outcome = tuple[Literal["pass", "review", "fail"], str | None]
 _PASS: Final[_Outcome] = ("pass", None)
 
 
-def _as_whole_number(value: object) -> int | None:
+def as_whole_number(value: object) -> int | None:
+    """A whole number from a slot or entity value, or None (a boolean is not a number)."""
     # Rasa number slots hold floats (2.0) and entities may arrive as text ("2").
     if isinstance(value, bool):
         return None
@@ -139,7 +140,7 @@ def _judge(rule: Rule, value: object) -> _Outcome:
     if _is_missing(value):
         return _PASS if rule.optional else ("review", rule.unknown_reason)
     if rule.at_least is not None:
-        number = _as_whole_number(value)
+        number = as_whole_number(value)
         if number is None:
             return ("review", rule.unknown_reason)
         return _PASS if number >= rule.at_least else ("fail", rule.below_reason)
