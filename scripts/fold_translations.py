@@ -62,9 +62,9 @@ def block_end(lines: list[str], start: int) -> int:
     i = start + 1
     while i < len(lines):
         stripped = lines[i].strip()
-        if stripped and not stripped.startswith("#"):
-            if len(lines[i]) - len(lines[i].lstrip()) <= indent:
-                break
+        deeper = len(lines[i]) - len(lines[i].lstrip()) > indent
+        if stripped and not stripped.startswith("#") and not deeper:
+            break
         i += 1
     while i > start + 1 and not lines[i - 1].strip():
         i -= 1
@@ -101,9 +101,7 @@ def fold_answers(code: str, lines: list[str], extra: dict[str, Any]) -> None:
         lines[block_end(lines, at) : block_end(lines, at)] = flow_list(code, phrases, 4)
     if "negations" in extra:
         at = find_key(lines, "negations", 0, len(lines), 0)
-        lines[block_end(lines, at) : block_end(lines, at)] = flow_list(
-            code, extra["negations"], 2
-        )
+        lines[block_end(lines, at) : block_end(lines, at)] = flow_list(code, extra["negations"], 2)
     slots = find_key(lines, "slots", 0, len(lines), 0)
     for slot, values in extra.get("slots", {}).items():
         slot_at = find_key(lines, slot, slots, block_end(lines, slots), 2)
@@ -169,9 +167,7 @@ def fold_territories(code: str, lines: list[str], extra: dict[str, Any]) -> None
             end += 1
 
 
-def expected_territories(
-    old: dict[str, Any], code: str, extra: dict[str, Any]
-) -> dict[str, Any]:
+def expected_territories(old: dict[str, Any], code: str, extra: dict[str, Any]) -> dict[str, Any]:
     """What data/territories.yml must read as after folding."""
     new = copy.deepcopy(old)
     for territory in new["territories"]:
