@@ -76,6 +76,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.dedup import SeenStore, connect
 from bot.channels.splitting import split_text
+from bot.channels.turns import Turns
 
 logger = logging.getLogger(__name__)
 # python-telegram-bot reads its own deprecated `RetryAfter.retry_after` when it builds the
@@ -684,8 +685,7 @@ class TelegramHandler:
         self.on_new_message = on_new_message
         self.media_responder = media_responder
         self._tasks: set[asyncio.Task[None]] = set()
-        self._chats: dict[str, tuple[asyncio.Lock, list[int]]] = {}
-        self._semaphore: asyncio.Semaphore | None = None
+        self.turns = Turns(settings.max_concurrency)
 
     # -- taking updates in
 
@@ -721,18 +721,10 @@ class TelegramHandler:
 
     @contextlib.asynccontextmanager
     async def _turn(self, chat_id: str) -> AsyncIterator[None]:
-        lock, users = self._chats.setdefault(chat_id, (asyncio.Lock(), [0]))
-        users[0] += 1
-        try:
-            async with lock:
-                if self._semaphore is None:
-                    self._semaphore = asyncio.Semaphore(self.settings.max_concurrency)
-                async with self._semaphore:
-                    yield
-        finally:
-            users[0] -= 1
-            if users[0] == 0:
-                self._chats.pop(chat_id, None)
+        # Taken before the update's first await, so tasks take turns in the order updates
+        # were accepted (bot/channels/turns.py).
+        async with self.turns.take(chat_id).running():
+            yield
 
     # -- processing
 
