@@ -1,0 +1,361 @@
+"""Which language a message is written in, and whether the conversation should follow it.
+
+Pure and offline: Unicode scripts, the word lists of `data/language_words.yml` and, for
+French vs English, Ukrainian vs Russian and Arabic vs Persian when no word or letter
+decides, the n-gram models shipped inside the `lingua-language-detector` wheel (loaded on
+first use, restricted to those six languages; `preload()` loads them at start-up).
+
+API (codes are those of `locales/languages.yml`):
+
+- `identify(text) -> Identification(language, confidence, reason, words)`: the best guess
+  (None when the text has no letters: digits, emoji, punctuation) with a confidence in
+  [0, 1], a short machine-readable `reason` ("script", "letters", "words", "lingua",
+  "arabizi", "no-letters") and the number of words counted.
+- `decide(current, text, *, explicit=None, hint=None, asked=False) -> Verdict(action,
+  language, identification)` with `action` one of `Action.KEEP`, `Action.SWITCH`,
+  `Action.ASK`. Order of authority: the person's explicit choice (`explicit`, e.g. a menu
+  pick or "parle français"), then the channel's hint (`hint`, Telegram `language_code`;
+  `fa` means Dari), then detection, then the question:
+    * explicit choice -> SWITCH to it (KEEP if it is already the current one);
+    * no current language: the hint if any becomes the current one; with neither, a clear
+      message -> SWITCH, anything else -> ASK (`language` is the best guess or None);
+    * a current language: only a *clear* message (at least `MIN_WORDS` words and
+      `MIN_CONFIDENCE`) in another language changes anything, and then the answer is ASK
+      (the conversation layer asks once, in both languages); with `asked=True` (already
+      asked once in this conversation) the same clear message is a SWITCH.
+  "ok", "1", "oui", "merci", "salam", an emoji, a name, a phone number or a reference code
+  are never clear, so they never move the language.
+- `is_clear(identification)`: whether an identification may move the language.
+- `preload()`: load the models now (the Rasa server calls it at start-up).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import yaml
+
+if TYPE_CHECKING:
+    from lingua import LanguageDetector
+
+WORDS_FILE: Final = Path(__file__).resolve().parent.parent / "data" / "language_words.yml"
+
+# Thresholds chosen on tests/bot/language_dev.yml with scripts/language_report.py (see the
+# report of issue 10): below them a message never moves the language.
+MIN_WORDS: Final = 3
+MIN_CONFIDENCE: Final = 0.85
+
+# Channel codes that are another code here (Telegram gives "fa" for any Persian).
+HINT_ALIASES: Final[Mapping[str, str]] = {"fa": "prs", "per": "prs", "pus": "ps"}
+
+# Each matching word multiplies the odds of its language by this much.
+WORD_WEIGHT: Final = math.log(6.0)
+# Letters only one language of the script uses weigh more than a word.
+LETTER_WEIGHT: Final = math.log(20.0)
+
+# What the model is taken to say of a language it has no model for.
+UNMODELLED_PROBABILITY: Final = 0.2
+
+# Scripts: a letter's script is read from its Unicode name's first word.
+_SCRIPT_OF_NAME: Final[Mapping[str, str]] = {
+    "LATIN": "latin",
+    "CYRILLIC": "cyrillic",
+    "ARABIC": "arabic",
+    "ETHIOPIC": "ethiopic",
+    "BENGALI": "bengali",
+}
+# Scripts with a single language here.
+_SCRIPT_LANGUAGE: Final[Mapping[str, str]] = {"ethiopic": "ti", "bengali": "bn"}
+
+# Letters that belong to one language of a script (or a family, for Persian letters).
+_UK_LETTERS: Final = frozenset("іїєґ")
+_RU_LETTERS: Final = frozenset("ыэъё")
+_PS_LETTERS: Final = frozenset("ټډړږښګڼېۍځڅ")
+_PERSIAN_LETTERS: Final = frozenset("پچژگ")  # Dari and Pashto, never Arabic
+_PERSIAN_KEYBOARD: Final = frozenset("یک")  # U+06CC, U+06A9: Persian/Pashto keyboards
+_ARABIC_LETTERS: Final = frozenset("ةىكيأإؤئڭڨ")  # Arabic keyboards, Maghreb letters
+
+# Arabizi: a digit standing for a letter (3 ع, 7 ح, 9 ق, 2 ء, 5 خ) between or before letters.
+_ARABIZI_TOKEN: Final = re.compile(r"^[a-z]*[23579][a-z]*$")
+_VOWELS: Final = frozenset("aeiouy")
+# A word: letters with their combining marks (Bengali vowel signs are marks, not \w) and
+# digits; anything else (spaces, punctuation, ZWNJ, emoji) separates words.
+_WORD: Final = re.compile(
+    r"(?:[^\W_]|[\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0981-\u09fe\u135d-\u135f])+"
+)
+
+
+class Action(enum.Enum):
+    """What the conversation layer does with the message's language."""
+
+    KEEP = "keep"
+    SWITCH = "switch"
+    ASK = "ask"
+
+
+@dataclass(frozen=True)
+class Identification:
+    """The language a text is most likely written in, and how sure that is."""
+
+    language: str | None
+    confidence: float
+    reason: str
+    words: int
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The policy's answer: keep the language, switch to `language`, or ask."""
+
+    action: Action
+    language: str | None
+    identification: Identification
+
+
+def identify(text: str) -> Identification:
+    """The language of a message (None when it has no letters)."""
+    tokens = [token for token in _words_of(text.lower()) if _has_letter(token)]
+    counts = _script_counts(text)
+    if not counts:
+        return Identification(None, 0.0, "no-letters", 0)
+    script, letters = max(counts.items(), key=lambda item: item[1])
+    share = letters / sum(counts.values())
+    words = len(tokens)
+    if script in _SCRIPT_LANGUAGE:
+        return Identification(_SCRIPT_LANGUAGE[script], share, "script", words)
+    if script == "cyrillic":
+        language, confidence, reason = _within_cyrillic(text.lower(), tokens)
+    elif script == "arabic":
+        language, confidence, reason = _within_arabic(text, tokens)
+    elif script == "latin":
+        language, confidence, reason = _within_latin(text, tokens)
+    else:
+        return Identification(None, 0.0, "no-letters", words)
+    return Identification(language, round(confidence * share, 4), reason, words)
+
+
+def is_clear(identification: Identification) -> bool:
+    """Whether a message is long and sure enough to move the conversation's language."""
+    return (
+        identification.language is not None
+        and identification.words >= MIN_WORDS
+        and identification.confidence >= MIN_CONFIDENCE
+    )
+
+
+def normalise_code(code: str | None) -> str | None:
+    """A language code of locales/languages.yml from a channel or menu code, or None."""
+    if not code or not code.strip():
+        return None
+    base = code.strip().lower().replace("_", "-").split("-", 1)[0]
+    base = HINT_ALIASES.get(base, base)
+    return base if base in _known_codes() else None
+
+
+def decide(
+    current: str | None,
+    text: str,
+    *,
+    explicit: str | None = None,
+    hint: str | None = None,
+    asked: bool = False,
+) -> Verdict:
+    """Keep, switch or ask, following the order of authority of the module docstring."""
+    identification = identify(text)
+    chosen = normalise_code(explicit)
+    current = normalise_code(current)
+    if chosen is not None:
+        action = Action.KEEP if chosen == current else Action.SWITCH
+        return Verdict(action, chosen, identification)
+    if current is None:
+        current = normalise_code(hint)
+        if current is not None:
+            # The hint is a language the person can read: take it, unless a clear message
+            # says otherwise (then ask, the hint's language being the other option).
+            if is_clear(identification) and identification.language != current:
+                return Verdict(Action.ASK, identification.language, identification)
+            return Verdict(Action.SWITCH, current, identification)
+        if is_clear(identification):
+            return Verdict(Action.SWITCH, identification.language, identification)
+        return Verdict(Action.ASK, identification.language, identification)
+    if not is_clear(identification) or identification.language == current:
+        return Verdict(Action.KEEP, current, identification)
+    action = Action.SWITCH if asked else Action.ASK
+    return Verdict(action, identification.language, identification)
+
+
+def preload() -> None:
+    """Load the word lists and the n-gram models now rather than on the first message."""
+    _words()
+    for group in _LINGUA_GROUPS:
+        _detector(group)
+
+
+# ---------------------------------------------------------------- scripts
+
+
+def _words_of(text: str) -> list[str]:
+    """The words of a text, combining marks kept with their letters."""
+    return [match.group() for match in _WORD.finditer(text)]
+
+
+def _has_letter(token: str) -> bool:
+    return any(char.isalpha() for char in token)
+
+
+def _script_counts(text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for char in text:
+        if not char.isalpha():
+            continue
+        script = _script_of(char)
+        if script is not None:
+            counts[script] = counts.get(script, 0) + 1
+    return counts
+
+
+@cache
+def _script_of(char: str) -> str | None:
+    name = unicodedata.name(char, "")
+    return _SCRIPT_OF_NAME.get(name.split(" ", 1)[0])
+
+
+# ---------------------------------------------------------------- within a script
+
+
+def _within_cyrillic(lowered: str, tokens: list[str]) -> tuple[str, float, str]:
+    scores = _word_scores("cyrillic", tokens)
+    letters = {
+        "uk": sum(char in _UK_LETTERS for char in lowered),
+        "ru": sum(char in _RU_LETTERS for char in lowered),
+    }
+    return _resolve("cyrillic", tokens, scores, letters)
+
+
+def _within_arabic(text: str, tokens: list[str]) -> tuple[str, float, str]:
+    scores = _word_scores("arabic", tokens)
+    pashto = sum(char in _PS_LETTERS for char in text)
+    persian = sum(char in _PERSIAN_LETTERS or char in _PERSIAN_KEYBOARD for char in text)
+    arabic = sum(char in _ARABIC_LETTERS for char in text)
+    # Persian letters say "Dari or Pashto": they count against Arabic only.
+    letters = {"ps": pashto * 2 + persian, "prs": persian, "ar": arabic}
+    return _resolve("arabic", tokens, scores, letters)
+
+
+def _within_latin(text: str, tokens: list[str]) -> tuple[str, float, str]:
+    scores = _word_scores("latin", tokens)
+    arabizi = sum(_is_arabizi(token) for token in tokens)
+    letters = {"ar": arabizi}
+    return _resolve("latin", tokens, scores, letters, letters_reason="arabizi")
+
+
+def _is_arabizi(token: str) -> bool:
+    """A word with a digit for an Arabic letter ("3afak", "7amdoulah"); not a code or a number."""
+    if not _ARABIZI_TOKEN.match(token) or sum(char.isdigit() for char in token) != 1:
+        return False
+    letters = [char for char in token if char.isalpha()]
+    return len(letters) >= 2 and any(char in _VOWELS for char in letters)
+
+
+def _resolve(
+    script: str,
+    tokens: list[str],
+    words: Mapping[str, int],
+    letters: Mapping[str, int],
+    *,
+    letters_reason: str = "letters",
+) -> tuple[str, float, str]:
+    """Combine word and letter evidence with the n-gram model's opinion into one guess."""
+    languages = list(_words()[script])
+    logits = {
+        language: words.get(language, 0) * WORD_WEIGHT + letters.get(language, 0) * LETTER_WEIGHT
+        for language in languages
+    }
+    evidence = any(words.values()) or any(letters.values())
+    model = _model_probabilities(script, " ".join(tokens))
+    # Without words or letters the model decides alone; with them it only tips.
+    weight = 1.0 if not evidence else 0.5
+    for language in languages if model else ():
+        # A language the model does not know (Pashto, Arabizi) needs words or letters.
+        probability = model.get(language, UNMODELLED_PROBABILITY)
+        logits[language] += weight * math.log(max(probability, 1e-4))
+    best = max(logits, key=lambda language: logits[language])
+    top = logits[best]
+    confidence = 1.0 / sum(math.exp(logit - top) for logit in logits.values())
+    if letters.get(best, 0) and letters[best] >= words.get(best, 0):
+        reason = letters_reason
+    elif words.get(best, 0):
+        reason = "words"
+    else:
+        reason = "lingua" if model else "default"
+    return best, confidence, reason
+
+
+def _word_scores(script: str, tokens: Iterable[str]) -> dict[str, int]:
+    lists = _words()[script]
+    scores = dict.fromkeys(lists, 0)
+    for token in tokens:
+        for language, vocabulary in lists.items():
+            if token in vocabulary:
+                scores[language] += 1
+    return scores
+
+
+@cache
+def _words() -> dict[str, dict[str, frozenset[str]]]:
+    """The word lists per script, a word listed for two languages of a script dropped."""
+    with WORDS_FILE.open(encoding="utf-8") as stream:
+        data = yaml.safe_load(stream)
+    lists: dict[str, dict[str, frozenset[str]]] = {}
+    for script, by_language in data.items():
+        raw = {code: {str(word).lower() for word in words} for code, words in by_language.items()}
+        lists[script] = {
+            code: frozenset(words - set().union(*(other for o, other in raw.items() if o != code)))
+            for code, words in raw.items()
+        }
+    return lists
+
+
+@cache
+def _known_codes() -> frozenset[str]:
+    from bot.i18n import load_languages
+
+    return frozenset(language.code for language in load_languages())
+
+
+# ---------------------------------------------------------------- the n-gram models
+
+# Which lingua languages stand for which of our codes, per script. Pashto and Arabizi have no
+# lingua model: words and letters find them.
+_LINGUA_GROUPS: Final[Mapping[str, Mapping[str, str]]] = {
+    "latin": {"ENGLISH": "en", "FRENCH": "fr"},
+    "cyrillic": {"UKRAINIAN": "uk", "RUSSIAN": "ru"},
+    "arabic": {"ARABIC": "ar", "PERSIAN": "prs"},
+}
+
+
+def _model_probabilities(script: str, text: str) -> dict[str, float]:
+    group = _LINGUA_GROUPS.get(script)
+    if not group or not text:
+        return {}
+    detector = _detector(script)
+    return {
+        group[value.language.name]: value.value
+        for value in detector.compute_language_confidence_values(text)
+    }
+
+
+@cache
+def _detector(script: str) -> LanguageDetector:
+    from lingua import Language, LanguageDetectorBuilder
+
+    languages = [Language.from_str(name) for name in _LINGUA_GROUPS[script]]
+    return LanguageDetectorBuilder.from_languages(*languages).build()
