@@ -10,7 +10,8 @@ API (codes are those of `locales/languages.yml`):
 - `identify(text) -> Identification(language, confidence, reason, words)`: the best guess
   (None when the text has no letters: digits, emoji, punctuation) with a confidence in
   [0, 1], a short machine-readable `reason` ("script", "letters", "words", "lingua",
-  "arabizi", "no-letters") and the number of words counted.
+  "arabizi", "no-letters") and the number of words counted (capitalised words that are in
+  no word list, i.e. names, are not counted).
 - `decide(current, text, *, explicit=None, hint=None, asked=False) -> Verdict(action,
   language, identification)` with `action` one of `Action.KEEP`, `Action.SWITCH`,
   `Action.ASK`. Order of authority: the person's explicit choice (`explicit`, e.g. a menu
@@ -56,13 +57,22 @@ MIN_CONFIDENCE: Final = 0.85
 # Channel codes that are another code here (Telegram gives "fa" for any Persian).
 HINT_ALIASES: Final[Mapping[str, str]] = {"fa": "prs", "per": "prs", "pus": "ps"}
 
-# Each matching word multiplies the odds of its language by this much.
+# Evidence, in log-odds: a listed word; a letter only one language of the script uses; a
+# letter only a family uses (Persian letters, Arabic ة أ); a keyboard variant (ي ك vs ی ک),
+# weak because people type Dari on Arabic keyboards. At most LETTER_CAP letters count.
 WORD_WEIGHT: Final = math.log(6.0)
-# Letters only one language of the script uses weigh more than a word.
-LETTER_WEIGHT: Final = math.log(20.0)
+STRONG_LETTER: Final = math.log(20.0)
+FAMILY_LETTER: Final = math.log(10.0)
+KEYBOARD_LETTER: Final = math.log(3.0)
+LETTER_CAP: Final = 3
+# How much the n-gram model counts once words or letters have spoken.
+MODEL_WEIGHT_WITH_EVIDENCE: Final = 0.5
 
 # What the model is taken to say of a language it has no model for.
 UNMODELLED_PROBABILITY: Final = 0.2
+
+# From this share of its letters, a message partly in Latin letters is in the other script.
+OTHER_SCRIPT_SHARE: Final = 0.25
 
 # Scripts: a letter's script is read from its Unicode name's first word.
 _SCRIPT_OF_NAME: Final[Mapping[str, str]] = {
@@ -81,7 +91,20 @@ _RU_LETTERS: Final = frozenset("ыэъё")
 _PS_LETTERS: Final = frozenset("ټډړږښګڼېۍځڅ")
 _PERSIAN_LETTERS: Final = frozenset("پچژگ")  # Dari and Pashto, never Arabic
 _PERSIAN_KEYBOARD: Final = frozenset("یک")  # U+06CC, U+06A9: Persian/Pashto keyboards
-_ARABIC_LETTERS: Final = frozenset("ةىكيأإؤئڭڨ")  # Arabic keyboards, Maghreb letters
+_ARABIC_LETTERS: Final = frozenset("ةىأإؤئڭڨ")  # never in Dari or Pashto; ڭ ڨ: Maghreb
+_ARABIC_KEYBOARD: Final = frozenset("يك")  # U+064A, U+0643
+# Arabic-script letters folded for word look-ups (Arabic and Persian keyboards, hamza seats).
+_ARABIC_FOLD: Final[Mapping[str, str]] = {
+    "ي": "ی",
+    "ى": "ی",
+    "ك": "ک",
+    "ة": "ه",
+    "أ": "ا",
+    "إ": "ا",
+    "آ": "ا",
+    "ٱ": "ا",
+}
+_HARAKAT: Final = frozenset("\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640")
 
 # Arabizi: a digit standing for a letter (3 ع, 7 ح, 9 ق, 2 ء, 5 خ) between or before letters.
 _ARABIZI_TOKEN: Final = re.compile(r"^[a-z]*[23579][a-z]*$")
@@ -122,13 +145,13 @@ class Verdict:
 
 def identify(text: str) -> Identification:
     """The language of a message (None when it has no letters)."""
-    tokens = [token for token in _words_of(text.lower()) if _has_letter(token)]
+    cased = [token for token in _words_of(text) if _has_letter(token)]
+    tokens = [token.lower() for token in cased]
     counts = _script_counts(text)
     if not counts:
         return Identification(None, 0.0, "no-letters", 0)
-    script, letters = max(counts.items(), key=lambda item: item[1])
-    share = letters / sum(counts.values())
-    words = len(tokens)
+    script, share = _main_script(counts)
+    words = len(tokens) - _names(script, cased)
     if script in _SCRIPT_LANGUAGE:
         return Identification(_SCRIPT_LANGUAGE[script], share, "script", words)
     if script == "cyrillic":
@@ -207,6 +230,16 @@ def _words_of(text: str) -> list[str]:
     return [match.group() for match in _WORD.finditer(text)]
 
 
+def _names(script: str, cased: list[str]) -> int:
+    """How many words look like names: capitalised and in no word list of their script.
+
+    "Fatima Zahra El Idrissi" is four words of no language; they must not make a message
+    long enough to move the language.
+    """
+    known = _all_words(script)
+    return sum(token[0].isupper() and _fold(script, token) not in known for token in cased)
+
+
 def _has_letter(token: str) -> bool:
     return any(char.isalpha() for char in token)
 
@@ -222,6 +255,24 @@ def _script_counts(text: str) -> dict[str, int]:
     return counts
 
 
+def _main_script(counts: Mapping[str, int]) -> tuple[str, float]:
+    """The script a message is written in, and how much of it is in that script.
+
+    Latin words inside another script are mostly names, places and French words ("ሰላም
+    Paris", "আমি Saint-Denis এ থাকি"): the other script wins from a quarter of the letters,
+    and the Latin part only halves its share of doubt.
+    """
+    total = sum(counts.values())
+    others = {script: count for script, count in counts.items() if script != "latin"}
+    if others:
+        script, count = max(others.items(), key=lambda item: item[1])
+        if count >= OTHER_SCRIPT_SHARE * total:
+            latin = counts.get("latin", 0) / total
+            return script, (count + 0.5 * latin * total) / total
+    script, count = max(counts.items(), key=lambda item: item[1])
+    return script, count / total
+
+
 @cache
 def _script_of(char: str) -> str | None:
     name = unicodedata.name(char, "")
@@ -232,29 +283,37 @@ def _script_of(char: str) -> str | None:
 
 
 def _within_cyrillic(lowered: str, tokens: list[str]) -> tuple[str, float, str]:
-    scores = _word_scores("cyrillic", tokens)
     letters = {
-        "uk": sum(char in _UK_LETTERS for char in lowered),
-        "ru": sum(char in _RU_LETTERS for char in lowered),
+        "uk": _letter_weight(lowered, _UK_LETTERS, STRONG_LETTER),
+        "ru": _letter_weight(lowered, _RU_LETTERS, STRONG_LETTER),
     }
-    return _resolve("cyrillic", tokens, scores, letters)
+    return _resolve("cyrillic", tokens, letters)
 
 
 def _within_arabic(text: str, tokens: list[str]) -> tuple[str, float, str]:
-    scores = _word_scores("arabic", tokens)
-    pashto = sum(char in _PS_LETTERS for char in text)
-    persian = sum(char in _PERSIAN_LETTERS or char in _PERSIAN_KEYBOARD for char in text)
-    arabic = sum(char in _ARABIC_LETTERS for char in text)
-    # Persian letters say "Dari or Pashto": they count against Arabic only.
-    letters = {"ps": pashto * 2 + persian, "prs": persian, "ar": arabic}
-    return _resolve("arabic", tokens, scores, letters)
+    persian = _letter_weight(text, _PERSIAN_LETTERS | _PERSIAN_KEYBOARD, FAMILY_LETTER)
+    arabic = _letter_weight(text, _ARABIC_LETTERS, FAMILY_LETTER)
+    # The article al- is Arabic; Dari and Pashto keep it only in a few borrowed words.
+    arabic += FAMILY_LETTER * min(sum(token.startswith("ال") for token in tokens), LETTER_CAP)
+    arabic += _letter_weight(text, _ARABIC_KEYBOARD, KEYBOARD_LETTER)
+    # Persian letters say "Dari or Pashto": they count for both, against Arabic.
+    letters = {
+        "ps": persian + _letter_weight(text, _PS_LETTERS, STRONG_LETTER),
+        "prs": persian,
+        "ar": arabic,
+    }
+    return _resolve("arabic", tokens, letters)
 
 
 def _within_latin(text: str, tokens: list[str]) -> tuple[str, float, str]:
-    scores = _word_scores("latin", tokens)
     arabizi = sum(_is_arabizi(token) for token in tokens)
-    letters = {"ar": arabizi}
-    return _resolve("latin", tokens, scores, letters, letters_reason="arabizi")
+    letters = {"ar": STRONG_LETTER * min(arabizi, LETTER_CAP)}
+    return _resolve("latin", tokens, letters, letters_reason="arabizi")
+
+
+def _letter_weight(text: str, letters: frozenset[str], weight: float) -> float:
+    """Evidence from letters of one language: a few are enough, many say no more."""
+    return weight * min(sum(char in letters for char in text), LETTER_CAP)
 
 
 def _is_arabizi(token: str) -> bool:
@@ -268,21 +327,21 @@ def _is_arabizi(token: str) -> bool:
 def _resolve(
     script: str,
     tokens: list[str],
-    words: Mapping[str, int],
-    letters: Mapping[str, int],
+    letters: Mapping[str, float],
     *,
     letters_reason: str = "letters",
 ) -> tuple[str, float, str]:
     """Combine word and letter evidence with the n-gram model's opinion into one guess."""
+    words = _word_scores(script, tokens)
     languages = list(_words()[script])
     logits = {
-        language: words.get(language, 0) * WORD_WEIGHT + letters.get(language, 0) * LETTER_WEIGHT
+        language: words.get(language, 0) * WORD_WEIGHT + letters.get(language, 0.0)
         for language in languages
     }
     evidence = any(words.values()) or any(letters.values())
     model = _model_probabilities(script, " ".join(tokens))
     # Without words or letters the model decides alone; with them it only tips.
-    weight = 1.0 if not evidence else 0.5
+    weight = 1.0 if not evidence else MODEL_WEIGHT_WITH_EVIDENCE
     for language in languages if model else ():
         # A language the model does not know (Pashto, Arabizi) needs words or letters.
         probability = model.get(language, UNMODELLED_PROBABILITY)
@@ -290,7 +349,9 @@ def _resolve(
     best = max(logits, key=lambda language: logits[language])
     top = logits[best]
     confidence = 1.0 / sum(math.exp(logit - top) for logit in logits.values())
-    if letters.get(best, 0) and letters[best] >= words.get(best, 0):
+    if letters.get(best, 0.0) >= words.get(best, 0) * WORD_WEIGHT > 0 or (
+        letters.get(best, 0.0) > 0 and not words.get(best, 0)
+    ):
         reason = letters_reason
     elif words.get(best, 0):
         reason = "words"
@@ -303,25 +364,46 @@ def _word_scores(script: str, tokens: Iterable[str]) -> dict[str, int]:
     lists = _words()[script]
     scores = dict.fromkeys(lists, 0)
     for token in tokens:
+        folded = _fold(script, token)
         for language, vocabulary in lists.items():
-            if token in vocabulary:
+            if folded in vocabulary:
                 scores[language] += 1
     return scores
 
 
+def _fold(script: str, word: str) -> str:
+    """A word as looked up: accents and keyboard variants folded, so typos still count."""
+    word = word.lower()
+    if script == "latin":
+        decomposed = unicodedata.normalize("NFKD", word)
+        return "".join(char for char in decomposed if not unicodedata.combining(char))
+    if script == "arabic":
+        return "".join(_ARABIC_FOLD.get(char, char) for char in word if char not in _HARAKAT)
+    return word.replace("ё", "е")
+
+
 @cache
 def _words() -> dict[str, dict[str, frozenset[str]]]:
-    """The word lists per script, a word listed for two languages of a script dropped."""
+    """The word lists per script, folded; a word listed for two languages of a script dropped."""
     with WORDS_FILE.open(encoding="utf-8") as stream:
         data = yaml.safe_load(stream)
     lists: dict[str, dict[str, frozenset[str]]] = {}
     for script, by_language in data.items():
-        raw = {code: {str(word).lower() for word in words} for code, words in by_language.items()}
+        raw = {
+            code: {_fold(script, str(word)) for word in words}
+            for code, words in by_language.items()
+        }
         lists[script] = {
             code: frozenset(words - set().union(*(other for o, other in raw.items() if o != code)))
             for code, words in raw.items()
         }
     return lists
+
+
+@cache
+def _all_words(script: str) -> frozenset[str]:
+    """Every listed word of a script, whatever its language (empty for other scripts)."""
+    return frozenset().union(*_words().get(script, {}).values())
 
 
 @cache
