@@ -107,7 +107,7 @@ _ARABIC_FOLD: Final[Mapping[str, str]] = {
 _HARAKAT: Final = frozenset("\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640")
 
 # Arabizi: a digit standing for a letter (3 ع, 7 ح, 9 ق, 2 ء, 5 خ) between or before letters.
-_ARABIZI_TOKEN: Final = re.compile(r"^[a-z]*[23579][a-z]*$")
+_ARABIZI_TOKEN: Final = re.compile(r"^[a-zA-Z]*[23579][a-zA-Z]*$")
 _VOWELS: Final = frozenset("aeiouy")
 # A word: letters with their combining marks (Bengali vowel signs are marks, not \w) and
 # digits; anything else (spaces, punctuation, ZWNJ, emoji) separates words.
@@ -159,7 +159,7 @@ def identify(text: str) -> Identification:
     elif script == "arabic":
         language, confidence, reason = _within_arabic(text, tokens)
     elif script == "latin":
-        language, confidence, reason = _within_latin(text, tokens)
+        language, confidence, reason = _within_latin(cased, tokens)
     else:
         return Identification(None, 0.0, "no-letters", words)
     return Identification(language, round(confidence * share, 4), reason, words)
@@ -305,8 +305,8 @@ def _within_arabic(text: str, tokens: list[str]) -> tuple[str, float, str]:
     return _resolve("arabic", tokens, letters)
 
 
-def _within_latin(text: str, tokens: list[str]) -> tuple[str, float, str]:
-    arabizi = sum(_is_arabizi(token) for token in tokens)
+def _within_latin(cased: list[str], tokens: list[str]) -> tuple[str, float, str]:
+    arabizi = sum(_is_arabizi(token) for token in cased)
     letters = {"ar": STRONG_LETTER * min(arabizi, LETTER_CAP)}
     return _resolve("latin", tokens, letters, letters_reason="arabizi")
 
@@ -317,11 +317,21 @@ def _letter_weight(text: str, letters: frozenset[str], weight: float) -> float:
 
 
 def _is_arabizi(token: str) -> bool:
-    """A word with a digit for an Arabic letter ("3afak", "7amdoulah"); not a code or a number."""
-    if not _ARABIZI_TOKEN.match(token) or sum(char.isdigit() for char in token) != 1:
+    """A word with a digit for an Arabic letter ("3afak", "n7eb", "3ndi").
+
+    Not a number, nor a reference code ("K7P4XM", "ABX2QZ": capitals, two digits, or a digit
+    between consonants).
+    """
+    if token.isupper() or not _ARABIZI_TOKEN.match(token):
         return False
+    position = next(index for index, char in enumerate(token) if char.isdigit())
+    neighbours = token[max(position - 1, 0) : position] + token[position + 1 : position + 2]
     letters = [char for char in token if char.isalpha()]
-    return len(letters) >= 2 and any(char in _VOWELS for char in letters)
+    return (
+        len(letters) >= 2
+        and any(char in _VOWELS for char in letters)
+        and (position == 0 or any(char in _VOWELS for char in neighbours))
+    )
 
 
 def _resolve(

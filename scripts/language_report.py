@@ -145,7 +145,9 @@ def _sweep(
                 for code, band, found in identifications
                 if band == "sentence"
             )
-            wrong = sum(clear(found) and found.language != code for code, _, found in identifications)
+            wrong = sum(
+                clear(found) and found.language != code for code, _, found in identifications
+            )
             loud = sum(clear(found) for found in quiet)
             lines.append(f"{words:>9}  {confidence:>8}  {right:>21}  {wrong:>11}  {loud:>15}")
     return lines

@@ -1,0 +1,236 @@
+"""Language identification (bot/language.py): scripts, letters, words, the n-gram models, and
+the sticky Keep/Switch/Ask policy; measured on the dev set and, when present, the held-out set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.i18n import load_languages
+from bot.language import Action, decide, identify, is_clear, normalise_code
+from scripts.language_report import DEFAULT_FILE, report
+
+DEV_SET = Path(__file__).parent / "language_dev.yml"
+REPORTS = Path(__file__).resolve().parents[2] / "var" / "reports"
+CODES = [language.code for language in load_languages()]
+
+
+def language_of(text: str) -> str | None:
+    return identify(text).language
+
+
+# ---------------------------------------------------------------- scripts
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("ሰላም", "ti"),
+        ("ስራሕ ይደሊ ኣለኹ", "ti"),
+        ("ሰላም Paris", "ti"),
+        ("নমস্কার", "bn"),
+        ("আমি কাজ খুঁজছি", "bn"),
+        ("আমি Saint-Denis এ থাকি", "bn"),
+    ],
+)
+def test_a_script_of_one_language_names_it(text: str, language: str) -> None:
+    found = identify(text)
+    assert found.language == language
+    assert found.reason == "script"
+
+
+def test_bengali_words_keep_their_vowel_signs() -> None:
+    # Vowel signs are combining marks: a naive \w+ would cut "খুঁজছি" into pieces.
+    assert identify("আমি কাজ খুঁজছি").words == 3
+
+
+@pytest.mark.parametrize("text", ["👍", "🙏🙏", "?", "...", "+33 6 12 34 56 78", "12/03/1990", ""])
+def test_no_letters_no_language(text: str) -> None:
+    found = identify(text)
+    assert (found.language, found.confidence, found.reason) == (None, 0.0, "no-letters")
+
+
+# ---------------------------------------------------------------- Cyrillic
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("привіт", "uk"),  # і
+        ("я хочу працювати", "uk"),
+        ("дякую", "uk"),
+        ("ні", "uk"),
+        ("привет", "ru"),
+        ("я хочу работать", "ru"),
+        ("спасибо", "ru"),
+        ("мы живём в гостинице", "ru"),  # ё
+        ("я из Украины", "ru"),
+        ("я з України", "uk"),
+    ],
+)
+def test_ukrainian_and_russian_by_letters_and_words(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+# ---------------------------------------------------------------- Arabic script
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("أريد العمل في فرنسا", "ar"),
+        ("السلام عليكم", "ar"),
+        ("بغيت نخدم", "ar"),  # Darija
+        ("بدي شغل", "ar"),  # Levantine
+        ("من کار میخواهم", "prs"),
+        ("تشکر", "prs"),
+        ("من كار ميخواهم", "prs"),  # Dari typed on an Arabic keyboard (ك ي)
+        ("زه کار غواړم", "ps"),  # ړ
+        ("ستړي مه شې", "ps"),
+        ("زه کار غوارم", "ps"),  # Pashto typed on a Persian keyboard: words decide
+        ("مننه", "ps"),
+    ],
+)
+def test_arabic_dari_and_pashto_by_letters_and_words(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+# ---------------------------------------------------------------- Latin
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("bonjour", "fr"),
+        ("merci", "fr"),
+        ("je cherche un logement", "fr"),
+        ("bjr jcherche un logment", "fr"),
+        ("je suis intéressé", "fr"),
+        ("je suis interesse", "fr"),  # accents folded
+        ("hello", "en"),
+        ("I am looking for a job", "en"),
+        ("pls help", "en"),
+        ("salam", "ar"),
+        ("bghit nkhdem", "ar"),
+        ("wach kayn chi khedma", "ar"),
+        ("3afak", "ar"),  # 3 for ع
+        ("n7eb nekhdem", "ar"),  # 7 for ح
+    ],
+)
+def test_french_english_and_arabic_in_latin_letters(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+@pytest.mark.parametrize("code", ["K7P4XM", "k7p4xm", "ABX2QZ", "75018"])
+def test_reference_codes_are_not_arabizi(code: str) -> None:
+    assert identify(code).reason != "arabizi"
+
+
+def test_names_are_not_counted_as_words() -> None:
+    assert identify("Fatima Zahra El Idrissi").words == 0
+    assert identify("Je m'appelle Fatima Zahra").words == 3
+
+
+# ---------------------------------------------------------------- policy
+
+
+def no_switch_messages() -> list[str]:
+    data = yaml.safe_load(DEV_SET.read_text(encoding="utf-8"))
+    return [str(text) for text in data["no_switch"]]
+
+
+@pytest.mark.parametrize("text", no_switch_messages())
+def test_short_answers_names_numbers_and_codes_never_move_the_language(text: str) -> None:
+    for current in CODES:
+        verdict = decide(current, text)
+        assert verdict.action is Action.KEEP, (current, verdict)
+        assert verdict.language == current
+
+
+def test_a_clear_message_in_another_language_asks_once_then_switches() -> None:
+    text = "Hello, I have been sleeping at a friend's place and I want to work."
+    first = decide("fr", text)
+    assert (first.action, first.language) == (Action.ASK, "en")
+    assert is_clear(first.identification)
+    again = decide("fr", text, asked=True)
+    assert (again.action, again.language) == (Action.SWITCH, "en")
+
+
+def test_a_clear_message_in_the_current_language_keeps_it() -> None:
+    verdict = decide("prs", "سلام، من یک ماه است که در سرک خواب میکنم و دنبال کار هستم.")
+    assert (verdict.action, verdict.language) == (Action.KEEP, "prs")
+
+
+def test_a_short_message_in_another_language_keeps_the_current_one() -> None:
+    # Two words are not enough (MIN_WORDS), however sure the guess.
+    verdict = decide("fr", "bghit nkhdem")
+    assert verdict.identification.language == "ar"
+    assert (verdict.action, verdict.language) == (Action.KEEP, "fr")
+
+
+def test_an_explicit_choice_outranks_everything() -> None:
+    assert decide("fr", "ok", explicit="ps").action is Action.SWITCH
+    assert decide("fr", "ok", explicit="ps").language == "ps"
+    assert decide("ps", "Bonjour je cherche un travail", explicit="ps").action is Action.KEEP
+    assert decide(None, "hello", explicit="en-GB").language == "en"
+
+
+def test_the_channel_hint_comes_before_detection() -> None:
+    verdict = decide(None, "salam", hint="fa")  # Telegram's code for Persian: Dari here
+    assert (verdict.action, verdict.language) == (Action.SWITCH, "prs")
+    # A clear message in another language than the hint: ask between the two.
+    verdict = decide(None, "Bonjour, je cherche un travail et un logement", hint="en")
+    assert (verdict.action, verdict.language) == (Action.ASK, "fr")
+    # A hint the assistant does not speak is no hint.
+    assert decide(None, "ok", hint="de").action is Action.ASK
+
+
+def test_first_messages_detect_or_ask() -> None:
+    clear = decide(None, "زه په پاریس کې اوسېږم او کار غواړم")
+    assert (clear.action, clear.language) == (Action.SWITCH, "ps")
+    unclear = decide(None, "salam")
+    assert (unclear.action, unclear.language) == (Action.ASK, "ar")
+    nothing = decide(None, "👍")
+    assert (nothing.action, nothing.language) == (Action.ASK, None)
+
+
+def test_codes_are_normalised() -> None:
+    assert normalise_code("fa-IR") == "prs"
+    assert normalise_code("uk_UA") == "uk"
+    assert normalise_code("de") is None
+    assert normalise_code("") is None
+
+
+# ---------------------------------------------------------------- measured sets
+
+
+def test_dev_set() -> None:
+    """The dev set thresholds were chosen on: every sentence right, every no_switch kept."""
+    text, _ = report(DEV_SET)
+    print(text)
+    assert "no_switch: 45/45 kept" in text, text
+    assert "0 messages clear and wrong" in text, text
+    data = yaml.safe_load(DEV_SET.read_text(encoding="utf-8"))
+    for code, items in data["languages"].items():
+        found = [identify(item["text"]).language == code for item in items]
+        sentences = [
+            is_clear(identify(item["text"])) and identify(item["text"]).language == code
+            for item in items
+            if item["band"] == "sentence"
+        ]
+        # One miss allowed per language: single words shared by two languages ("هو").
+        assert sum(found) >= len(found) - 1, code
+        assert all(sentences), code
+
+
+@pytest.mark.skipif(not DEFAULT_FILE.exists(), reason=f"{DEFAULT_FILE} not there yet")
+def test_held_out_labelled_set(record_property: pytest.RecordProperty) -> None:
+    """The held-out set (never tuned on): ≥ 97 % on 1–5 words in every language."""
+    text, passed = report(DEFAULT_FILE)
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    (REPORTS / "language-identification.txt").write_text(text + "\n", encoding="utf-8")
+    record_property("language_identification", text)
+    print(text)
+    assert passed, text
