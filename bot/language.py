@@ -10,8 +10,8 @@ API (codes are those of `locales/languages.yml`):
 - `identify(text) -> Identification(language, confidence, reason, words)`: the best guess
   (None when the text has no letters: digits, emoji, punctuation) with a confidence in
   [0, 1], a short machine-readable `reason` ("script", "letters", "words", "lingua",
-  "arabizi", "no-letters") and the number of words counted (capitalised words that are in
-  no word list, i.e. names, are not counted).
+  "arabizi", "no-letters") and the number of words that make it long (names, numbers and
+  the small talk of `data/language_words.yml` — ok, merci, thank you, salam — not counted).
 - `decide(current, text, *, explicit=None, hint=None, asked=False) -> Verdict(action,
   language, identification)` with `action` one of `Action.KEEP`, `Action.SWITCH`,
   `Action.ASK`. Order of authority: the person's explicit choice (`explicit`, e.g. a menu
@@ -110,6 +110,17 @@ _ARABIC_FOLD: Final[Mapping[str, str]] = {
     "إ": "ا",
     "آ": "ا",
     "ٱ": "ا",
+    # Pashto letters as typed on a Persian keyboard, so "غواړم" and "غوارم" are one word.
+    "ټ": "ت",
+    "ډ": "د",
+    "ړ": "ر",
+    "ږ": "ژ",
+    "ښ": "ش",
+    "ګ": "گ",
+    "ڼ": "ن",
+    "ې": "ی",
+    "ۍ": "ی",
+    "ئ": "ی",
 }
 _HARAKAT: Final = frozenset("\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640")
 
@@ -158,7 +169,7 @@ def identify(text: str) -> Identification:
     if not counts:
         return Identification(None, 0.0, "no-letters", 0)
     script, share = _main_script(counts)
-    words = len(tokens) - _names(script, cased)
+    words = _counted_words(script, cased)
     if script in _SCRIPT_LANGUAGE:
         return Identification(_SCRIPT_LANGUAGE[script], share, "script", words)
     if script == "cyrillic":
@@ -238,14 +249,24 @@ def _words_of(text: str) -> list[str]:
     return [match.group() for match in _WORD.finditer(text)]
 
 
-def _names(script: str, cased: list[str]) -> int:
-    """How many words look like names: capitalised and in no word list of their script.
+def _counted_words(script: str, cased: list[str]) -> int:
+    """How many words make the message long: not names, numbers or small talk.
 
-    "Fatima Zahra El Idrissi" is four words of no language; they must not make a message
-    long enough to move the language.
+    "Fatima Zahra El Idrissi" (capitalised, in no word list), "10h", "2eme" and "ok merci
+    beaucoup" or "thank you very much" are words of no language, or of every language: they
+    must not make a message long enough to move the language. Arabizi words ("3afak") count.
     """
     known = _all_words(script)
-    return sum(token[0].isupper() and _fold(script, token) not in known for token in cased)
+    small_talk = _small_talk()
+    counted = 0
+    for token in cased:
+        folded = _fold(script, token)
+        if folded in small_talk or (token[0].isupper() and folded not in known):
+            continue
+        if any(char.isdigit() for char in token) and not _is_arabizi(token):
+            continue
+        counted += 1
+    return counted
 
 
 def _has_letter(token: str) -> bool:
@@ -406,7 +427,7 @@ def _words() -> dict[str, dict[str, frozenset[str]]]:
     with WORDS_FILE.open(encoding="utf-8") as stream:
         data = yaml.safe_load(stream)
     lists: dict[str, dict[str, frozenset[str]]] = {}
-    for script, by_language in data.items():
+    for script, by_language in data["scripts"].items():
         raw = {
             code: {_fold(script, str(word)) for word in words}
             for code, words in by_language.items()
@@ -416,6 +437,16 @@ def _words() -> dict[str, dict[str, frozenset[str]]]:
             for code, words in raw.items()
         }
     return lists
+
+
+@cache
+def _small_talk() -> frozenset[str]:
+    """Greetings, thanks, yes/no and politeness, folded, in every script."""
+    with WORDS_FILE.open(encoding="utf-8") as stream:
+        words = yaml.safe_load(stream)["small_talk"]
+    return frozenset(
+        _fold(script, str(word)) for script in ("latin", "cyrillic", "arabic") for word in words
+    )
 
 
 @cache

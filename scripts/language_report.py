@@ -105,7 +105,13 @@ def report(path: Path, *, sweep: bool = False) -> tuple[str, bool]:
     ]
     kept = len(data.get("no_switch", [])) - len({text for text, _, _ in moved})
     lines += ["", f"no_switch: {kept}/{len(data.get('no_switch', []))} kept in every language"]
-    lines += [f"  moved: {text!r} in {current} -> {verdict}" for text, current, verdict in moved]
+    for text in dict.fromkeys(text for text, _, _ in moved):
+        where = [current for moved_text, current, _ in moved if moved_text == text]
+        verdict = next(verdict for moved_text, _, verdict in moved if moved_text == text)
+        lines.append(
+            f"  moved: {text!r} in {', '.join(where)}: {verdict.action.value} "
+            f"{verdict.language} ({verdict.identification})"
+        )
     passed = passed and not moved
 
     sentences = [found for _, band, found in identifications if band == "sentence"]
