@@ -1,6 +1,6 @@
 """What language identification costs: time per message and memory added to the process.
 
-    .venv/assistant/bin/python scripts/bench_language.py [--high-accuracy] [--with-rasa]
+    .venv/assistant/bin/python scripts/bench_language.py [--mode default|low|high] [--with-rasa]
         [--rounds 20] [--file tests/bot/language_dev.yml]
 
 In a fresh process: resident memory (VmRSS) before and after importing bot.language, after
@@ -8,8 +8,8 @@ loading the word lists and lingua's models (`preload()`), and after identifying 
 message of the file; the time of `preload()`; then `identify()` per message over `--rounds`
 passes of the file (p50, p95, max) and the accuracy of that mode on the file.
 `--with-rasa` imports rasa first, as the Rasa server has, so the figure is what the server
-gains. `--high-accuracy` measures lingua's high-accuracy mode (1- to 5-grams) instead of
-the low-accuracy one (trigrams) bot/language.py uses.
+gains. `--mode low` puts every lingua model in low-accuracy mode (trigrams), `--mode high`
+none; the default is bot/language.py's LOW_ACCURACY_SCRIPTS.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def rss_mb() -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--high-accuracy", action="store_true")
+    parser.add_argument("--mode", choices=["default", "low", "high"], default="default")
     parser.add_argument("--with-rasa", action="store_true")
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--file", type=Path, default=ROOT / "tests" / "bot" / "language_dev.yml")
@@ -50,7 +50,9 @@ def main() -> int:
     from bot import language
 
     memory["bot.language imported"] = rss_mb()
-    language.LOW_ACCURACY_MODE = not arguments.high_accuracy  # type: ignore[misc]
+    if arguments.mode != "default":
+        low = frozenset() if arguments.mode == "high" else frozenset(language._LINGUA_GROUPS)
+        language.LOW_ACCURACY_SCRIPTS = low  # type: ignore[misc]
     started = time.perf_counter()
     language.preload()
     preload_s = time.perf_counter() - started
@@ -71,8 +73,8 @@ def main() -> int:
     from scripts.language_report import report
 
     text, passed = report(arguments.file)
-    mode = "high-accuracy" if arguments.high_accuracy else "low-accuracy"
-    print(f"lingua {mode} mode, {len(texts)} messages x {arguments.rounds} rounds")
+    low = ", ".join(sorted(language.LOW_ACCURACY_SCRIPTS)) or "none"
+    print(f"lingua low-accuracy mode for: {low}; {len(texts)} messages x {arguments.rounds} rounds")
     print(f"preload(): {preload_s:.2f} s")
     base = memory["start"]
     for stage, value in memory.items():
