@@ -73,8 +73,8 @@ def main() -> int:
     from scripts.language_report import report
 
     text, passed = report(arguments.file)
-    low = ", ".join(sorted(language.LOW_ACCURACY_SCRIPTS)) or "none"
-    print(f"lingua low-accuracy mode for: {low}; {len(texts)} messages x {arguments.rounds} rounds")
+    scripts = ", ".join(sorted(language.LOW_ACCURACY_SCRIPTS)) or "none"
+    print(f"lingua low-accuracy for: {scripts}; {len(texts)} messages x {arguments.rounds} rounds")
     print(f"preload(): {preload_s:.2f} s")
     base = memory["start"]
     for stage, value in memory.items():
