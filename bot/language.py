@@ -3,30 +3,38 @@
 Pure and offline: Unicode scripts, the word lists of `data/language_words.yml` and, for
 French vs English, Ukrainian vs Russian and Arabic vs Persian when no word or letter
 decides, the n-gram models shipped inside the `lingua-language-detector` wheel (loaded on
-first use, restricted to those six languages; `preload()` loads them at start-up).
+first use, restricted to those six languages, low-accuracy mode but for Ukrainian/Russian;
+`preload()` loads them at start-up). Nothing is read at import time.
 
 API (codes are those of `locales/languages.yml`):
 
 - `identify(text) -> Identification(language, confidence, reason, words)`: the best guess
   (None when the text has no letters: digits, emoji, punctuation) with a confidence in
-  [0, 1], a short machine-readable `reason` ("script", "letters", "words", "lingua",
-  "arabizi", "no-letters") and the number of words that make it long (names, numbers and
-  the small talk of `data/language_words.yml` — ok, merci, thank you, salam — not counted).
-- `decide(current, text, *, explicit=None, hint=None, asked=False) -> Verdict(action,
-  language, identification)` with `action` one of `Action.KEEP`, `Action.SWITCH`,
-  `Action.ASK`. Order of authority: the person's explicit choice (`explicit`, e.g. a menu
-  pick or "parle français"), then the channel's hint (`hint`, Telegram `language_code`;
-  `fa` means Dari), then detection, then the question:
+  [0, 1], a short machine-readable `reason` ("script", "letters", "words", "arabizi";
+  "lingua" for the n-gram model alone, "default" for no evidence at all, "no-letters") and
+  the number of words that make it long (names, numbers and the small talk of
+  `data/language_words.yml` — ok, merci, thank you, salam — not counted).
+- `decide(current, text, *, explicit=None, hint=None, asked=False, available=None) ->
+  Verdict(action, language, identification)` with `action` one of `Action.KEEP`,
+  `Action.SWITCH`, `Action.ASK`. `available` is the languages the assistant may move to
+  (default: those declared complete in locales/languages.yml); `Verdict.language` is always
+  one of them, the current language, the explicit choice or None. Order of authority: the
+  person's explicit choice (`explicit`, e.g. a menu pick or "parle français"), then the
+  channel's hint (`hint`, Telegram `language_code`; `fa` means Dari), then detection, then
+  the question:
     * explicit choice -> SWITCH to it (KEEP if it is already the current one);
-    * no current language: the hint if any becomes the current one; with neither, a clear
-      message -> SWITCH, anything else -> ASK (`language` is the best guess or None);
-    * a current language: only a *clear* message (at least `MIN_WORDS` words and
-      `MIN_CONFIDENCE`) in another language changes anything, and then the answer is ASK
-      (the conversation layer asks once, in both languages); with `asked=True` (already
-      asked once in this conversation) the same clear message is a SWITCH.
+    * no current language: the hint (if available) becomes it, SWITCH; with no hint, a clear
+      message -> SWITCH, anything else -> ASK (`language` is the best available guess or
+      None). A clear message against the hint -> ASK (between the hint and `language`);
+    * a current language: only a *clear* message (see `is_clear`) in another available
+      language changes anything, and then the answer is ASK (the conversation layer asks
+      once, in both languages); with `asked=True` (already asked once in this
+      conversation) the same clear message is a SWITCH.
   "ok", "1", "oui", "merci", "salam", an emoji, a name, a phone number or a reference code
   are never clear, so they never move the language.
-- `is_clear(identification)`: whether an identification may move the language.
+- `is_clear(identification)`: whether an identification may move the language: at least
+  `MIN_WORDS` counted words, `MIN_CONFIDENCE`, and words, letters or script behind it (the
+  n-gram model alone is never enough).
 - `preload()`: load the models now (the Rasa server calls it at start-up).
 """
 
@@ -36,7 +44,7 @@ import enum
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -53,6 +61,9 @@ WORDS_FILE: Final = Path(__file__).resolve().parent.parent / "data" / "language_
 # report of issue 10): below them a message never moves the language.
 MIN_WORDS: Final = 3
 MIN_CONFIDENCE: Final = 0.85
+# A clear message has the language's own words, letters or script: the n-gram model alone
+# reads "man kar mekhaham" (Dari in Latin letters) as French.
+EVIDENCE_REASONS: Final = frozenset({"script", "letters", "words", "arabizi"})
 
 # Scripts whose lingua models run in low-accuracy mode (trigrams only): for French/English
 # and Arabic/Persian the word lists and letters decide most short messages and the full
@@ -189,6 +200,7 @@ def is_clear(identification: Identification) -> bool:
     """Whether a message is long and sure enough to move the conversation's language."""
     return (
         identification.language is not None
+        and identification.reason in EVIDENCE_REASONS
         and identification.words >= MIN_WORDS
         and identification.confidence >= MIN_CONFIDENCE
     )
@@ -210,29 +222,33 @@ def decide(
     explicit: str | None = None,
     hint: str | None = None,
     asked: bool = False,
+    available: Collection[str] | None = None,
 ) -> Verdict:
     """Keep, switch or ask, following the order of authority of the module docstring."""
     identification = identify(text)
+    offered = frozenset(available) if available is not None else _complete_codes()
     chosen = normalise_code(explicit)
     current = normalise_code(current)
     if chosen is not None:
         action = Action.KEEP if chosen == current else Action.SWITCH
         return Verdict(action, chosen, identification)
+    detected = identification.language if identification.language in offered else None
+    clear = detected is not None and is_clear(identification)
     if current is None:
-        current = normalise_code(hint)
+        hinted = normalise_code(hint)
+        current = hinted if hinted in offered else None
         if current is not None:
             # The hint is a language the person can read: take it, unless a clear message
             # says otherwise (then ask, the hint's language being the other option).
-            if is_clear(identification) and identification.language != current:
-                return Verdict(Action.ASK, identification.language, identification)
+            if clear and detected != current:
+                return Verdict(Action.ASK, detected, identification)
             return Verdict(Action.SWITCH, current, identification)
-        if is_clear(identification):
-            return Verdict(Action.SWITCH, identification.language, identification)
-        return Verdict(Action.ASK, identification.language, identification)
-    if not is_clear(identification) or identification.language == current:
+        if clear:
+            return Verdict(Action.SWITCH, detected, identification)
+        return Verdict(Action.ASK, detected, identification)
+    if not clear or detected == current:
         return Verdict(Action.KEEP, current, identification)
-    action = Action.SWITCH if asked else Action.ASK
-    return Verdict(action, identification.language, identification)
+    return Verdict(Action.SWITCH if asked else Action.ASK, detected, identification)
 
 
 def preload() -> None:
@@ -463,6 +479,13 @@ def _known_codes() -> frozenset[str]:
     from bot.i18n import load_languages
 
     return frozenset(language.code for language in load_languages())
+
+
+def _complete_codes() -> frozenset[str]:
+    """Languages declared complete in locales/languages.yml: those the assistant offers."""
+    from bot.i18n import load_languages
+
+    return frozenset(language.code for language in load_languages().complete)
 
 
 # ---------------------------------------------------------------- the n-gram models

@@ -101,7 +101,8 @@ def report(path: Path, *, sweep: bool = False) -> tuple[str, bool]:
         (text, current, verdict)
         for text in data.get("no_switch", [])
         for current in codes
-        if (verdict := langid.decide(current, str(text))).action is not langid.Action.KEEP
+        if (verdict := langid.decide(current, str(text), available=codes)).action
+        is not langid.Action.KEEP
     ]
     kept = len(data.get("no_switch", [])) - len({text for text, _, _ in moved})
     lines += ["", f"no_switch: {kept}/{len(data.get('no_switch', []))} kept in every language"]

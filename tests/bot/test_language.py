@@ -144,7 +144,7 @@ def no_switch_messages() -> list[str]:
 @pytest.mark.parametrize("text", no_switch_messages())
 def test_short_answers_names_numbers_and_codes_never_move_the_language(text: str) -> None:
     for current in CODES:
-        verdict = decide(current, text)
+        verdict = decide(current, text, available=CODES)
         assert verdict.action is Action.KEEP, (current, verdict)
         assert verdict.language == current
 
@@ -159,7 +159,8 @@ def test_a_clear_message_in_another_language_asks_once_then_switches() -> None:
 
 
 def test_a_clear_message_in_the_current_language_keeps_it() -> None:
-    verdict = decide("prs", "سلام، من یک ماه است که در سرک خواب میکنم و دنبال کار هستم.")
+    text = "سلام، من یک ماه است که در سرک خواب میکنم و دنبال کار هستم."
+    verdict = decide("prs", text, available=CODES)
     assert (verdict.action, verdict.language) == (Action.KEEP, "prs")
 
 
@@ -178,22 +179,46 @@ def test_an_explicit_choice_outranks_everything() -> None:
 
 
 def test_the_channel_hint_comes_before_detection() -> None:
-    verdict = decide(None, "salam", hint="fa")  # Telegram's code for Persian: Dari here
+    verdict = decide(None, "salam", hint="fa", available=CODES)  # Persian: Dari here
     assert (verdict.action, verdict.language) == (Action.SWITCH, "prs")
     # A clear message in another language than the hint: ask between the two.
     verdict = decide(None, "Bonjour, je cherche un travail et un logement", hint="en")
     assert (verdict.action, verdict.language) == (Action.ASK, "fr")
-    # A hint the assistant does not speak is no hint.
+    # A hint the assistant does not speak (fully) is no hint.
     assert decide(None, "ok", hint="de").action is Action.ASK
+    assert decide(None, "ok", hint="ti", available=["fr", "en"]).action is Action.ASK
 
 
 def test_first_messages_detect_or_ask() -> None:
-    clear = decide(None, "زه په پاریس کې اوسېږم او کار غواړم")
+    clear = decide(None, "زه په پاریس کې اوسېږم او کار غواړم", available=CODES)
     assert (clear.action, clear.language) == (Action.SWITCH, "ps")
-    unclear = decide(None, "salam")
+    unclear = decide(None, "salam", available=CODES)
     assert (unclear.action, unclear.language) == (Action.ASK, "ar")
     nothing = decide(None, "👍")
     assert (nothing.action, nothing.language) == (Action.ASK, None)
+
+
+def test_only_languages_on_offer_are_proposed() -> None:
+    text = "Доброго дня, я шукаю роботу і житло за межами Парижа."
+    assert identify(text).language == "uk"
+    # Ukrainian is not complete: the assistant keeps French rather than offer it...
+    verdict = decide("fr", text, available=["fr", "en"])
+    assert (verdict.action, verdict.language) == (Action.KEEP, "fr")
+    # ...and, with no language yet, asks the question without a guess.
+    verdict = decide(None, text, available=["fr", "en"])
+    assert (verdict.action, verdict.language) == (Action.ASK, None)
+    # By default the languages on offer are the complete ones of locales/languages.yml.
+    complete = [language.code for language in load_languages().complete]
+    assert decide("fr", text).action is (Action.ASK if "uk" in complete else Action.KEEP)
+
+
+def test_the_model_alone_never_makes_a_message_clear() -> None:
+    # Dari in Latin letters: French n-grams to lingua, Dari words to the word lists.
+    assert language_of("man kar mekhaham") == "prs"
+    assert language_of("za pashto wayam") == "ps"
+    found = identify("blorp snarf quizzle")
+    assert found.reason in {"lingua", "default"}
+    assert not is_clear(found)
 
 
 def test_codes_are_normalised() -> None:
