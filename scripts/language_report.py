@@ -138,25 +138,40 @@ def report(path: Path, *, sweep: bool = False) -> tuple[str, bool]:
 def _sweep(
     identifications: list[tuple[str, str, langid.Identification]], no_switch: list[str]
 ) -> list[str]:
-    """Clear-and-right sentences, clear-and-wrong messages and clear no_switch per setting."""
+    """Per candidate setting: messages clear and right (sentences, 1–5 words), clear and
+    wrong, and no_switch messages that would be clear."""
     quiet = [langid.identify(str(text)) for text in no_switch]
-    lines = ["min words  min conf  sentences clear+right  clear+wrong  no_switch clear"]
+    lines = [
+        "min words  min conf  sentences clear+right  short clear+right  clear+wrong  "
+        "no_switch clear"
+    ]
     for words in (1, 2, 3, 4, 5):
         for confidence in (0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.99):
 
             def clear(found: langid.Identification, w: int = words, c: float = confidence) -> bool:
-                return found.language is not None and found.words >= w and found.confidence >= c
+                return (
+                    found.language is not None
+                    and found.reason in langid.EVIDENCE_REASONS
+                    and found.words >= w
+                    and found.confidence >= c
+                )
 
-            right = sum(
-                clear(found) and found.language == code
-                for code, band, found in identifications
-                if band == "sentence"
-            )
+            right = {
+                band: sum(
+                    clear(found) and found.language == code
+                    for code, found_band, found in identifications
+                    if found_band == band
+                )
+                for band in BANDS
+            }
             wrong = sum(
                 clear(found) and found.language != code for code, _, found in identifications
             )
             loud = sum(clear(found) for found in quiet)
-            lines.append(f"{words:>9}  {confidence:>8}  {right:>21}  {wrong:>11}  {loud:>15}")
+            lines.append(
+                f"{words:>9}  {confidence:>8}  {right['sentence']:>21}  {right['short']:>17}  "
+                f"{wrong:>11}  {loud:>15}"
+            )
     return lines
 
 
