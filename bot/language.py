@@ -94,8 +94,9 @@ MODEL_WEIGHT_WITH_EVIDENCE: Final = 0.4
 UNMODELLED_PROBABILITY: Final = 0.1
 PROBABILITY_FLOOR: Final = 0.02
 
-# From this share of its letters, a message partly in Latin letters is in the other script.
-OTHER_SCRIPT_SHARE: Final = 0.25
+# From this share of its letters (and at least two), a message partly in Latin letters is in
+# the other script: "عندي titre de séjour" is Arabic.
+OTHER_SCRIPT_SHARE: Final = 0.1
 
 # Scripts: a letter's script is read from its Unicode name's first word.
 _SCRIPT_OF_NAME: Final[Mapping[str, str]] = {
@@ -283,7 +284,11 @@ def _counted_words(script: str, cased: list[str]) -> int:
     counted = 0
     for token in cased:
         folded = _fold(script, token)
-        if folded in small_talk or (token[0].isupper() and folded not in known):
+        if (
+            folded in small_talk
+            or folded in _borrowed()
+            or (token[0].isupper() and folded not in known)
+        ):
             continue
         if any(char.isdigit() for char in token) and not _is_arabizi(token):
             continue
@@ -310,14 +315,14 @@ def _main_script(counts: Mapping[str, int]) -> tuple[str, float]:
     """The script a message is written in, and how much of it is in that script.
 
     Latin words inside another script are mostly names, places and French words ("ሰላም
-    Paris", "আমি Saint-Denis এ থাকি"): the other script wins from a quarter of the letters,
+    Paris", "আমি Saint-Denis এ থাকি"): the other script wins from a tenth of the letters,
     and the Latin part only halves its share of doubt.
     """
     total = sum(counts.values())
     others = {script: count for script, count in counts.items() if script != "latin"}
     if others:
         script, count = max(others.items(), key=lambda item: item[1])
-        if count >= OTHER_SCRIPT_SHARE * total:
+        if count >= 2 and count >= OTHER_SCRIPT_SHARE * total:
             latin = counts.get("latin", 0) / total
             return script, (count + 0.5 * latin * total) / total
     script, count = max(counts.items(), key=lambda item: item[1])
@@ -405,7 +410,8 @@ def _resolve(
     weight = 1.0 if not evidence else MODEL_WEIGHT_WITH_EVIDENCE
     for language in languages if model else ():
         # A language the model does not know (Pashto, Arabizi) needs words or letters.
-        probability = model.get(language, UNMODELLED_PROBABILITY)
+        probability = model.get(language, model.get(_MODEL_PROXY.get(language, ""), 0.0))
+        probability = probability or UNMODELLED_PROBABILITY
         logits[language] += weight * math.log(max(probability, PROBABILITY_FLOOR))
     best = max(logits, key=lambda language: logits[language])
     top = logits[best]
@@ -454,8 +460,11 @@ def _words() -> dict[str, dict[str, frozenset[str]]]:
             code: {_fold(script, str(word)) for word in words}
             for code, words in by_language.items()
         }
+        borrowed = {_fold(script, str(word)) for word in data["borrowed"]}
         lists[script] = {
-            code: frozenset(words - set().union(*(other for o, other in raw.items() if o != code)))
+            code: frozenset(
+                words - borrowed - set().union(*(other for o, other in raw.items() if o != code))
+            )
             for code, words in raw.items()
         }
     return lists
@@ -469,6 +478,14 @@ def _small_talk() -> frozenset[str]:
     return frozenset(
         _fold(script, str(word)) for script in ("latin", "cyrillic", "arabic") for word in words
     )
+
+
+@cache
+def _borrowed() -> frozenset[str]:
+    """French administrative words everyone uses ("titre de séjour", "CAF"), folded."""
+    with WORDS_FILE.open(encoding="utf-8") as stream:
+        words = yaml.safe_load(stream)["borrowed"]
+    return frozenset(_fold("latin", str(word)) for word in words)
 
 
 @cache
@@ -492,6 +509,9 @@ def _complete_codes() -> frozenset[str]:
 
 
 # ---------------------------------------------------------------- the n-gram models
+
+# Pashto has no lingua model; its text looks Persian to the Arabic/Persian one.
+_MODEL_PROXY: Final[Mapping[str, str]] = {"ps": "prs"}
 
 # Which lingua languages stand for which of our codes, per script. Pashto and Arabizi have no
 # lingua model: words and letters find them.

@@ -123,6 +123,25 @@ def test_french_english_and_arabic_in_latin_letters(text: str, language: str) ->
     assert language_of(text) == language
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("عندي titre de séjour", "ar"),
+        ("من titre de séjour دارم", "prs"),
+        ("زه titre de séjour لرم", "ps"),
+        ("3andi titre de sejour", "ar"),
+        ("j'ai un titre de séjour", "fr"),
+    ],
+)
+def test_french_administrative_words_do_not_make_a_message_french(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+def test_dari_colloquial_without_listed_words_is_dari_not_pashto() -> None:
+    # The Persian model stands for Pashto too: only Pashto words or letters make it Pashto.
+    assert language_of("کار میخایم") == "prs"
+
+
 @pytest.mark.parametrize("code", ["K7P4XM", "k7p4xm", "ABX2QZ", "75018"])
 def test_reference_codes_are_not_arabizi(code: str) -> None:
     assert identify(code).reason != "arabizi"
