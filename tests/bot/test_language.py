@@ -150,6 +150,8 @@ def test_reference_codes_are_not_arabizi(code: str) -> None:
 def test_names_are_not_counted_as_words() -> None:
     assert identify("Fatima Zahra El Idrissi").words == 0
     assert identify("Je m'appelle Fatima Zahra").words == 3
+    assert identify("محمد نبی کریمی").words == 0  # no capitals in Arabic script: listed names
+    assert identify("mohammad nabi karimi").words == 0
 
 
 # ---------------------------------------------------------------- policy
