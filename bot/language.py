@@ -1,10 +1,10 @@
 """Which language a message is written in, and whether the conversation should follow it.
 
-Pure and offline: Unicode scripts, the word lists of `data/language_words.yml` and, for
-French vs English, Ukrainian vs Russian and Arabic vs Persian when no word or letter
-decides, the n-gram models shipped inside the `lingua-language-detector` wheel (loaded on
-first use, restricted to those six languages, low-accuracy mode but for Ukrainian/Russian;
-`preload()` loads them at start-up). Nothing is read at import time.
+Pure and offline: Unicode scripts, letters, the word lists of `data/language_words.yml`
+(bot/language_words.py) and, for French vs English, Ukrainian vs Russian and Arabic vs
+Persian, the n-gram models shipped inside the `lingua-language-detector` wheel
+(bot/language_model.py; loaded on first use, `preload()` loads them at start-up). Nothing
+is read at import time.
 
 API (codes are those of `locales/languages.yml`):
 
@@ -44,18 +44,13 @@ import enum
 import math
 import re
 import unicodedata
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
-import yaml
-
-if TYPE_CHECKING:
-    from lingua import LanguageDetector
-
-WORDS_FILE: Final = Path(__file__).resolve().parent.parent / "data" / "language_words.yml"
+from bot.language_model import probabilities
+from bot.language_words import fold, word_lists
 
 # Below these a message never moves the language. Chosen on tests/bot/language_dev.yml with
 # `scripts/language_report.py tests/bot/language_dev.yml --sweep` (2026-12-01): with 2
@@ -68,12 +63,8 @@ MIN_CONFIDENCE: Final = 0.85
 # reads "man kar mekhaham" (Dari in Latin letters) as French.
 EVIDENCE_REASONS: Final = frozenset({"script", "letters", "words", "arabizi"})
 
-# Scripts whose lingua models run in low-accuracy mode (trigrams only): for French/English
-# and Arabic/Persian the word lists and letters decide most short messages and the full
-# models (1- to 5-grams) changed nothing on the dev set; for Ukrainian/Russian, where many
-# short messages share every listed word, the full models are kept. Measured with
-# scripts/bench_language.py --with-rasa (2026-12-01): all low +14 MB, all full +188 MB.
-LOW_ACCURACY_SCRIPTS: Final = frozenset({"latin", "arabic"})
+# A pasted page says no more about its language than its beginning, and costs more to read.
+MAX_CHARS: Final = 1000
 
 # Channel codes that are another code here (Telegram gives "fa" for any Persian).
 HINT_ALIASES: Final[Mapping[str, str]] = {"fa": "prs", "per": "prs", "pus": "ps"}
@@ -117,30 +108,6 @@ _PERSIAN_LETTERS: Final = frozenset("پچژگ")  # Dari and Pashto, never Arabic
 _PERSIAN_KEYBOARD: Final = frozenset("یک")  # U+06CC, U+06A9: Persian/Pashto keyboards
 _ARABIC_LETTERS: Final = frozenset("ةىأإؤئڭڨ")  # never in Dari or Pashto; ڭ ڨ: Maghreb
 _ARABIC_KEYBOARD: Final = frozenset("يك")  # U+064A, U+0643
-# Arabic-script letters folded for word look-ups (Arabic and Persian keyboards, hamza seats).
-_ARABIC_FOLD: Final[Mapping[str, str]] = {
-    "ي": "ی",
-    "ى": "ی",
-    "ك": "ک",
-    "ة": "ه",
-    "أ": "ا",
-    "إ": "ا",
-    "آ": "ا",
-    "ٱ": "ا",
-    # Pashto letters as typed on a Persian keyboard, so "غواړم" and "غوارم" are one word.
-    "ټ": "ت",
-    "ډ": "د",
-    "ړ": "ر",
-    "ږ": "ژ",
-    "ښ": "ش",
-    "ګ": "گ",
-    "ڼ": "ن",
-    "ې": "ی",
-    "ۍ": "ی",
-    "ئ": "ی",
-}
-_HARAKAT: Final = frozenset("\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640")
-
 # Arabizi: a digit standing for a letter (3 ع, 7 ح, 9 ق, 2 ء, 5 خ) between or before letters.
 _ARABIZI_TOKEN: Final = re.compile(r"^[a-zA-Z]*[23579][a-zA-Z]*$")
 _VOWELS: Final = frozenset("aeiouy")
@@ -180,6 +147,7 @@ class Verdict:
 
 def identify(text: str) -> Identification:
     """The language of a message (None when it has no letters)."""
+    text = text[:MAX_CHARS]
     cased = [token for token in _words_of(text) if _has_letter(token)]
     tokens = [token.lower() for token in cased]
     counts = _script_counts(text)
@@ -257,7 +225,7 @@ def decide(
 
 def preload() -> None:
     """Load the word lists and the n-gram models now rather than on the first message."""
-    _words()
+    word_lists()
     # lingua reads a language's models on first use, unless a letter of one language decides:
     # one text per script without such letters.
     for sample in ("bonjour, hello", "добрий вечер", "السلام عليكم"):
@@ -280,15 +248,15 @@ def _counted_words(script: str, cased: list[str]) -> int:
     or of every language: they must not make a message long enough to move the language.
     Arabizi words ("3afak") count.
     """
-    known = _all_words(script)
-    small_talk = _small_talk()
+    lists = word_lists()
+    known = lists.known(script)
     counted = 0
     for token in cased:
-        folded = _fold(script, token)
+        folded = fold(script, token)
         if (
-            folded in small_talk
-            or folded in _borrowed()
-            or _is_name(folded)
+            folded in lists.small_talk
+            or folded in lists.borrowed
+            or lists.is_name(folded)
             or (token[0].isupper() and folded not in known)
         ):
             continue
@@ -400,20 +368,19 @@ def _resolve(
     letters_reason: str = "letters",
 ) -> tuple[str, float, str]:
     """Combine word and letter evidence with the n-gram model's opinion into one guess."""
-    words = _word_scores(script, tokens)
-    languages = list(_words()[script])
+    words = word_lists().scores(script, tokens)
+    languages = word_lists().languages(script)
     logits = {
         language: words.get(language, 0) * WORD_WEIGHT + letters.get(language, 0.0)
         for language in languages
     }
     evidence = any(words.values()) or any(letters.values())
-    model = _model_probabilities(script, " ".join(tokens))
+    model = probabilities(script, " ".join(tokens))
     # Without words or letters the model decides alone; with them it only tips.
     weight = 1.0 if not evidence else MODEL_WEIGHT_WITH_EVIDENCE
     for language in languages if model else ():
         # A language the model does not know (Pashto, Arabizi) needs words or letters.
-        probability = model.get(language, model.get(_MODEL_PROXY.get(language, ""), 0.0))
-        probability = probability or UNMODELLED_PROBABILITY
+        probability = model.get(language, UNMODELLED_PROBABILITY)
         logits[language] += weight * math.log(max(probability, PROBABILITY_FLOOR))
     best = max(logits, key=lambda language: logits[language])
     top = logits[best]
@@ -429,87 +396,6 @@ def _resolve(
     return best, confidence, reason
 
 
-def _word_scores(script: str, tokens: Iterable[str]) -> dict[str, int]:
-    lists = _words()[script]
-    scores = dict.fromkeys(lists, 0)
-    for token in tokens:
-        folded = _fold(script, token)
-        for language, vocabulary in lists.items():
-            if folded in vocabulary:
-                scores[language] += 1
-    return scores
-
-
-def _fold(script: str, word: str) -> str:
-    """A word as looked up: accents and keyboard variants folded, so typos still count."""
-    word = word.lower()
-    if script == "latin":
-        decomposed = unicodedata.normalize("NFKD", word)
-        return "".join(char for char in decomposed if not unicodedata.combining(char))
-    if script == "arabic":
-        return "".join(_ARABIC_FOLD.get(char, char) for char in word if char not in _HARAKAT)
-    return word.replace("ё", "е")
-
-
-@cache
-def _words() -> dict[str, dict[str, frozenset[str]]]:
-    """The word lists per script, folded; a word listed for two languages of a script dropped."""
-    with WORDS_FILE.open(encoding="utf-8") as stream:
-        data = yaml.safe_load(stream)
-    lists: dict[str, dict[str, frozenset[str]]] = {}
-    for script, by_language in data["scripts"].items():
-        raw = {
-            code: {_fold(script, str(word)) for word in words}
-            for code, words in by_language.items()
-        }
-        borrowed = {_fold(script, str(word)) for word in data["borrowed"]}
-        lists[script] = {
-            code: frozenset(
-                words - borrowed - set().union(*(other for o, other in raw.items() if o != code))
-            )
-            for code, words in raw.items()
-        }
-    return lists
-
-
-@cache
-def _small_talk() -> frozenset[str]:
-    """Greetings, thanks, yes/no and politeness, folded, in every script."""
-    with WORDS_FILE.open(encoding="utf-8") as stream:
-        words = yaml.safe_load(stream)["small_talk"]
-    return frozenset(
-        _fold(script, str(word)) for script in ("latin", "cyrillic", "arabic") for word in words
-    )
-
-
-def _is_name(folded: str) -> bool:
-    """A frequent name or name part, or one with the nisba suffix ("احمدی", "karimi")."""
-    names = _names()
-    return folded in names or (folded.endswith(("ی", "i")) and folded[:-1] in names)
-
-
-@cache
-def _names() -> frozenset[str]:
-    """Frequent names in Arabic script and Latin letters, folded."""
-    with WORDS_FILE.open(encoding="utf-8") as stream:
-        words = yaml.safe_load(stream)["names"]
-    return frozenset(_fold(script, str(word)) for script in ("latin", "arabic") for word in words)
-
-
-@cache
-def _borrowed() -> frozenset[str]:
-    """French administrative words everyone uses ("titre de séjour", "CAF"), folded."""
-    with WORDS_FILE.open(encoding="utf-8") as stream:
-        words = yaml.safe_load(stream)["borrowed"]
-    return frozenset(_fold("latin", str(word)) for word in words)
-
-
-@cache
-def _all_words(script: str) -> frozenset[str]:
-    """Every listed word of a script, whatever its language (empty for other scripts)."""
-    return frozenset().union(*_words().get(script, {}).values())
-
-
 @cache
 def _known_codes() -> frozenset[str]:
     from bot.i18n import load_languages
@@ -522,41 +408,3 @@ def _complete_codes() -> frozenset[str]:
     from bot.i18n import load_languages
 
     return frozenset(language.code for language in load_languages().complete)
-
-
-# ---------------------------------------------------------------- the n-gram models
-
-# Pashto has no lingua model; its text looks Persian to the Arabic/Persian one.
-_MODEL_PROXY: Final[Mapping[str, str]] = {"ps": "prs"}
-
-# Which lingua languages stand for which of our codes, per script. Pashto and Arabizi have no
-# lingua model: words and letters find them.
-_LINGUA_GROUPS: Final[Mapping[str, Mapping[str, str]]] = {
-    "latin": {"ENGLISH": "en", "FRENCH": "fr"},
-    "cyrillic": {"UKRAINIAN": "uk", "RUSSIAN": "ru"},
-    "arabic": {"ARABIC": "ar", "PERSIAN": "prs"},
-}
-
-
-def _model_probabilities(script: str, text: str) -> dict[str, float]:
-    group = _LINGUA_GROUPS.get(script)
-    if not group or not text:
-        return {}
-    detector = _detector(script)
-    values = {
-        group[value.language.name]: value.value
-        for value in detector.compute_language_confidence_values(text)
-    }
-    # All zeros: the model knows none of the text's n-grams and has no opinion.
-    return values if sum(values.values()) > 0.5 else {}
-
-
-@cache
-def _detector(script: str) -> LanguageDetector:
-    from lingua import Language, LanguageDetectorBuilder
-
-    languages = [Language.from_str(name) for name in _LINGUA_GROUPS[script]]
-    builder = LanguageDetectorBuilder.from_languages(*languages)
-    if script in LOW_ACCURACY_SCRIPTS:
-        builder = builder.with_low_accuracy_mode()
-    return builder.build()

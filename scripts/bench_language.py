@@ -9,7 +9,7 @@ message of the file; the time of `preload()`; then `identify()` per message over
 passes of the file (p50, p95, max) and the accuracy of that mode on the file.
 `--with-rasa` imports rasa first, as the Rasa server has, so the figure is what the server
 gains. `--mode low` puts every lingua model in low-accuracy mode (trigrams), `--mode high`
-none; the default is bot/language.py's LOW_ACCURACY_SCRIPTS.
+none; the default is bot/language_model.py's LOW_ACCURACY_SCRIPTS.
 """
 
 from __future__ import annotations
@@ -47,12 +47,13 @@ def main() -> int:
         import rasa.core.agent  # noqa: F401 - what the Rasa server has loaded anyway
 
         memory["rasa imported"] = rss_mb()
-    from bot import language
+    from bot import language, language_model
 
     memory["bot.language imported"] = rss_mb()
     if arguments.mode != "default":
-        low = frozenset() if arguments.mode == "high" else frozenset(language._LINGUA_GROUPS)
-        language.LOW_ACCURACY_SCRIPTS = low  # type: ignore[misc]
+        groups = language_model.LINGUA_GROUPS
+        low = frozenset() if arguments.mode == "high" else frozenset(groups)
+        language_model.LOW_ACCURACY_SCRIPTS = low  # type: ignore[misc]
     started = time.perf_counter()
     language.preload()
     preload_s = time.perf_counter() - started
@@ -73,7 +74,7 @@ def main() -> int:
     from scripts.language_report import report
 
     text, passed = report(arguments.file)
-    scripts = ", ".join(sorted(language.LOW_ACCURACY_SCRIPTS)) or "none"
+    scripts = ", ".join(sorted(language_model.LOW_ACCURACY_SCRIPTS)) or "none"
     print(f"lingua low-accuracy for: {scripts}; {len(texts)} messages x {arguments.rounds} rounds")
     print(f"preload(): {preload_s:.2f} s")
     base = memory["start"]
