@@ -43,7 +43,7 @@ _HARAKAT: Final = frozenset("\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0
 class WordLists:
     """Every list of data/language_words.yml, folded."""
 
-    # script -> language -> words of that language only (shared and borrowed words dropped)
+    # script -> language -> words of that language (borrowed words dropped)
     by_script: Mapping[str, Mapping[str, frozenset[str]]]
     # script -> every word listed for it
     all_words: Mapping[str, frozenset[str]]
@@ -101,13 +101,9 @@ def word_lists(path: Path = WORDS_FILE) -> WordLists:
         raw = {
             code: {fold(script, str(word)) for word in words} for code, words in by_language.items()
         }
-        # A word two languages of a script share tells them apart no better than none.
-        by_script[script] = {
-            code: frozenset(
-                words - borrowed - set().union(*(other for o, other in raw.items() if o != code))
-            )
-            for code, words in raw.items()
-        }
+        # A word two languages of a script share counts for both: "نه" is Dari or Pashto,
+        # which tells them apart from Arabic, not from each other.
+        by_script[script] = {code: frozenset(words - borrowed) for code, words in raw.items()}
     return WordLists(
         by_script=by_script,
         all_words={
