@@ -34,6 +34,7 @@ DEFAULT_FILE = ROOT / "tests" / "language" / "labelled.yml"
 TARGET_SHORT = 0.97
 BANDS = ("short", "sentence")
 BAND_TITLES = {"short": "1–5 words", "sentence": "sentence"}
+BAND_ALIASES = {"short": "short", "1-5": "short", "1–5": "short", "sentence": "sentence"}
 
 
 @dataclass
@@ -61,12 +62,19 @@ def report(path: Path, *, sweep: bool = False) -> tuple[str, bool]:
     langid.preload()
     tallies: dict[str, Tally] = {}
     identifications: list[tuple[str, str, langid.Identification]] = []
-    for code, items in data.get("languages", {}).items():
-        for item in items:
-            band = item.get("band", "short")
-            if band not in BANDS:
-                raise SystemExit(f"{path}: {code}: band must be short or sentence: {item}")
-            rows = [code] + ([f"{code} (Latin)"] if item.get("script") == "latin" else [])
+    known = {language.code for language in load_languages()}
+    for group, items in data.get("languages", {}).items():
+        # "ar" or, should a file group them apart, "ar-Latn" / "ar_latin": label ar, Latin.
+        code, _, variant = str(group).replace("_", "-").partition("-")
+        if code not in known:
+            raise SystemExit(f"{path}: {group}: not a language of locales/languages.yml")
+        for entry in items:
+            item = entry if isinstance(entry, dict) else {"text": entry}
+            band = BAND_ALIASES.get(str(item.get("band", "short")).lower())
+            if band is None:
+                raise SystemExit(f"{path}: {group}: band must be short or sentence: {item}")
+            latin = item.get("script") == "latin" or variant.lower() in {"latn", "latin"}
+            rows = [code] + ([f"{code} (Latin)"] if latin else [])
             found = langid.identify(str(item["text"]))
             identifications.append((code, band, found))
             for row in rows:
@@ -97,15 +105,19 @@ def report(path: Path, *, sweep: bool = False) -> tuple[str, bool]:
         lines += ["", "Misses:", *misses]
 
     codes = [language.code for language in load_languages()]
+    no_switch = [
+        str(entry["text"] if isinstance(entry, dict) else entry)
+        for entry in data.get("no_switch", [])
+    ]
     moved = [
         (text, current, verdict)
-        for text in data.get("no_switch", [])
+        for text in no_switch
         for current in codes
         if (verdict := langid.decide(current, str(text), available=codes)).action
         is not langid.Action.KEEP
     ]
-    kept = len(data.get("no_switch", [])) - len({text for text, _, _ in moved})
-    lines += ["", f"no_switch: {kept}/{len(data.get('no_switch', []))} kept in every language"]
+    kept = len(no_switch) - len({text for text, _, _ in moved})
+    lines += ["", f"no_switch: {kept}/{len(no_switch)} kept in every language"]
     for text in dict.fromkeys(text for text, _, _ in moved):
         where = [current for moved_text, current, _ in moved if moved_text == text]
         verdict = next(verdict for moved_text, _, verdict in moved if moved_text == text)
@@ -130,7 +142,7 @@ def report(path: Path, *, sweep: bool = False) -> tuple[str, bool]:
         f"{clear_wrong} messages clear and wrong"
     )
     if sweep:
-        lines += ["", *_sweep(identifications, data.get("no_switch", []))]
+        lines += ["", *_sweep(identifications, no_switch)]
     lines += ["", "PASS" if passed else "FAIL"]
     return "\n".join(lines), passed
 
