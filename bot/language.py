@@ -103,6 +103,7 @@ _SCRIPT_LANGUAGE: Final[Mapping[str, str]] = {"ethiopic": "ti", "bengali": "bn"}
 # Letters that belong to one language of a script (or a family, for Persian letters).
 _UK_LETTERS: Final = frozenset("іїєґ")
 _RU_LETTERS: Final = frozenset("ыэъё")
+_UK_APOSTROPHE: Final = re.compile(r"(?<=[а-яіїєґ])['’ʼ](?=[а-яіїєґ])")
 _PS_LETTERS: Final = frozenset("ټډړږښګڼېۍځڅ")
 _PERSIAN_LETTERS: Final = frozenset("پچژگ")  # Dari and Pashto, never Arabic
 _PERSIAN_KEYBOARD: Final = frozenset("یک")  # U+06CC, U+06A9: Persian/Pashto keyboards
@@ -309,8 +310,11 @@ def _script_of(char: str) -> str | None:
 
 
 def _within_cyrillic(lowered: str, tokens: list[str]) -> tuple[str, float, str]:
+    # An apostrophe inside a word is Ukrainian ("сім'я", "п'ять"); Russian writes ъ.
+    apostrophes = len(_UK_APOSTROPHE.findall(lowered))
     letters = {
-        "uk": _letter_weight(lowered, _UK_LETTERS, STRONG_LETTER),
+        "uk": _letter_weight(lowered, _UK_LETTERS, STRONG_LETTER)
+        + STRONG_LETTER * min(apostrophes, LETTER_CAP),
         "ru": _letter_weight(lowered, _RU_LETTERS, STRONG_LETTER),
     }
     return _resolve("cyrillic", tokens, letters)

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from bot.i18n import load_languages
-from bot.language import Action, decide, identify, is_clear, normalise_code
+from bot.language import Action, _words_of, decide, identify, is_clear, normalise_code
+from bot.language_words import WORDS_FILE
 from scripts.language_report import DEFAULT_FILE, report
 
 DEV_SET = Path(__file__).parent / "language_dev.yml"
@@ -68,6 +69,8 @@ def test_no_letters_no_language(text: str) -> None:
         ("мы живём в гостинице", "ru"),  # ё
         ("я из Украины", "ru"),
         ("я з України", "uk"),
+        ("сім'я", "uk"),  # an apostrophe inside a word: Russian writes ъ
+        ("семья", "ru"),
     ],
 )
 def test_ukrainian_and_russian_by_letters_and_words(text: str, language: str) -> None:
@@ -247,6 +250,19 @@ def test_codes_are_normalised() -> None:
     assert normalise_code("uk_UA") == "uk"
     assert normalise_code("de") is None
     assert normalise_code("") is None
+
+
+# ---------------------------------------------------------------- the word lists
+
+
+def test_every_listed_word_is_one_word_as_messages_are_cut() -> None:
+    """A listed "d'accord" or "من_فضلك" would never match: messages are cut at ' and _."""
+    data = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+    lists = [data["small_talk"], data["names"], data["borrowed"]]
+    lists += [words for by_language in data["scripts"].values() for words in by_language.values()]
+    for words in lists:
+        for word in words:
+            assert _words_of(str(word).lower()) == [str(word).lower()], word
 
 
 # ---------------------------------------------------------------- measured sets
