@@ -107,7 +107,7 @@ _UK_APOSTROPHE: Final = re.compile(r"(?<=[а-яіїєґ])['’ʼ](?=[а-яіїє
 _PS_LETTERS: Final = frozenset("ټډړږښګڼېۍځڅ")
 _PERSIAN_LETTERS: Final = frozenset("پچژگ")  # Dari and Pashto, never Arabic
 _PERSIAN_KEYBOARD: Final = frozenset("یک")  # U+06CC, U+06A9: Persian/Pashto keyboards
-_ARABIC_LETTERS: Final = frozenset("ةىأإؤئڭڨ")  # never in Dari or Pashto; ڭ ڨ: Maghreb
+_ARABIC_LETTERS: Final = frozenset("ةىأإؤڭڨ")  # hardly in Dari or Pashto (ئ is Pashto too)
 _ARABIC_KEYBOARD: Final = frozenset("يك")  # U+064A, U+0643
 # Arabizi: a digit standing for a letter (3 ع, 7 ح, 9 ق, 2 ء, 5 خ) between or before letters.
 _ARABIZI_TOKEN: Final = re.compile(r"^[a-zA-Z]*[23579][a-zA-Z]*$")
