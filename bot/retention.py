@@ -365,12 +365,17 @@ def purge(
     *,
     dry_run: bool = False,
     now: float | None = None,
+    always_scrub: bool = False,
 ) -> RetentionReport:
-    """Purge the conversations in `engine` and the channels' stores."""
+    """Purge the conversations in `engine` and the channels' stores.
+
+    The database files are scrubbed when conversations were deleted, or with `always_scrub`
+    (after erasures at the person's request, which leave dead rows on PostgreSQL).
+    """
     moment = time.time() if now is None else now
     conversations = purge_conversations(engine, settings, dry_run=dry_run, now=moment)
     scrubbed = True
-    if conversations.events and not dry_run:
+    if (conversations.events or always_scrub) and not dry_run:
         scrubbed = scrub(engine)
     channels = purge_channel_stores(settings, dry_run=dry_run, now=moment)
     return RetentionReport(conversations, channels, scrubbed)
@@ -391,6 +396,8 @@ class RetentionJob:
         # The tracker store forgets what it remembered of the erased conversations.
         self.on_erased = on_erased
         self.first_after_s = min(first_after_s, settings.purge_every_s)
+        # Set by the tracker store after an erasure on PostgreSQL: vacuum at the next run.
+        self.vacuum_due = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
 
@@ -405,7 +412,8 @@ class RetentionJob:
 
     def run_once(self) -> RetentionReport:
         """One purge, logged with its counts."""
-        report = purge(self.engine, self.settings)
+        always_scrub, self.vacuum_due = self.vacuum_due, False
+        report = purge(self.engine, self.settings, always_scrub=always_scrub)
         self.on_erased(report.conversations.senders)
         for line in report.lines(self.settings, dry_run=False):
             logger.info("retention: %s", line)
@@ -490,7 +498,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     try:
-        report = purge(engine, settings, dry_run=args.dry_run)
+        # Scrubbed even when nothing expired: after an urgent erasure, this is the way.
+        report = purge(engine, settings, dry_run=args.dry_run, always_scrub=True)
     finally:
         engine.dispose()
     for line in [*report.lines(settings, args.dry_run), *_purge_outbox(args.dry_run)]:
