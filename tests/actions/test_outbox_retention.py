@@ -122,9 +122,19 @@ async def test_a_delivered_row_goes_after_its_period(box, make_client, api, cloc
     assert box.status(key) is None
 
 
+async def eventually(check, seconds: float = 20.0) -> bool:
+    """Whether `check()` becomes true within `seconds` (the worker runs in the loop)."""
+    for _ in range(int(seconds / 0.05)):
+        if check():
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
 @pytest.mark.asyncio
-async def test_the_worker_purges_by_itself_and_logs_the_counts(tmp_path, make_client, api, caplog):
-    box = Outbox(tmp_path / "outbox.db")
+async def test_the_worker_purges_by_itself_and_logs_the_counts(
+    box, make_client, api, clock, caplog
+):
     api.refuse = (422, "validation_error")
     refused = box.enqueue(personal())
     await box.deliver_due(make_client(api))
@@ -133,21 +143,25 @@ async def test_the_worker_purges_by_itself_and_logs_the_counts(tmp_path, make_cl
         make_client(api),
         poll_interval_s=0.05,
         retention=OutboxRetention(
-            delivered_days=30, failing_days=1 / DAY, every_s=0.2, first_after_s=0.0
+            delivered_days=30, failing_days=30, every_s=0.1, first_after_s=0.0
         ),
     )
     caplog.set_level(logging.INFO, logger="actions.outbox")
+
+    def logged(text: str) -> bool:
+        return any(text in r.getMessage() for r in caplog.records)
+
     worker.start()
     try:
-        for _ in range(100):
-            if box.status(refused) is None:
-                break
-            await asyncio.sleep(0.05)
+        # Reported while kept...
+        assert await eventually(lambda: logged("1 applications keep failing"))
+        assert box.status(refused) is not None
+        # ...then deleted after its period, and counted.
+        clock.now += 31 * DAY
+        assert await eventually(lambda: box.status(refused) is None)
+        assert await eventually(
+            lambda: logged("1 refused by the API and 0 never delivered deleted")
+        )
     finally:
         await worker.stop()
-    assert box.status(refused) is None
-    messages = [r.getMessage() for r in caplog.records]
-    # Reported while kept, then counted when deleted.
-    assert any("1 applications keep failing" in m for m in messages), messages
-    assert any("1 refused by the API and 0 never delivered deleted" in m for m in messages)
     assert readable(box.path) == []
