@@ -177,6 +177,8 @@ def purge_conversations(
 ) -> ConversationPurge:
     """Delete every event of the conversations idle for longer than their period."""
     result = ConversationPurge()
+    if not sa.inspect(engine).has_table("events"):
+        return result  # No conversation stored yet (Rasa creates the table).
     with engine.connect() as connection:
         found = expired_conversations(connection, settings, now)
     for was_applied, conversations in found.items():
@@ -492,15 +494,23 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--dry-run", action="store_true", help="count, erase nothing")
     run.add_argument("--endpoints", type=Path, default=PROJECT_ROOT / "endpoints.yml")
     args = parser.parse_args(argv)
+    # Importing Rasa wakes TensorFlow's logging: nothing an operator can act on.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         settings = load_retention()
         engine = tracker_engine(args.endpoints)
     except RetentionError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    database = engine.url.database
     try:
-        # Scrubbed even when nothing expired: after an urgent erasure, this is the way.
-        report = purge(engine, settings, dry_run=args.dry_run, always_scrub=True)
+        if engine.dialect.name == "sqlite" and database and not Path(database).exists():
+            # No conversation yet: create no database, purge the rest.
+            channels = purge_channel_stores(settings, dry_run=args.dry_run, now=time.time())
+            report = RetentionReport(ConversationPurge(), channels)
+        else:
+            # Scrubbed even when nothing expired: after an urgent erasure, this is the way.
+            report = purge(engine, settings, dry_run=args.dry_run, always_scrub=True)
     finally:
         engine.dispose()
     for line in [*report.lines(settings, args.dry_run), *_purge_outbox(args.dry_run)]:

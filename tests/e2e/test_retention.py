@@ -49,8 +49,9 @@ def age(stack: Stack, sender: str, days: float) -> None:
 
 
 def test_an_old_conversation_is_purged_and_the_person_starts_afresh(stack: Stack) -> None:
-    # The Rasa server's own purge ran (a minute after start-up) and logged its counts.
-    wait_until(lambda: "retention: conversations:" in stack.logs("rasa"), 120, "first purge")
+    # Both servers' own purges ran (a minute after start-up) and logged their counts.
+    wait_until(lambda: "retention: conversations:" in stack.logs("rasa"), 120, "Rasa's purge")
+    wait_until(lambda: "retention: outbox:" in stack.logs("actions"), 120, "the outbox's purge")
 
     old, recent = Person(stack, "Quetzalcoatl"), Person(stack, "recent")
     for person in (old, recent):
