@@ -15,14 +15,16 @@ def record(
     detail: str | None = None,
 ) -> None:
     """Add one audit entry to the current transaction."""
+    account_id: int | None = None
     if isinstance(actor, Principal):
-        name, key_id = actor.name, actor.key_id
+        name, key_id, account_id = actor.name, actor.key_id, actor.account_id
     else:
         name, key_id = actor, None
     session.add(
         AuditEntry(
             actor=name,
             api_key_id=key_id,
+            account_id=account_id,
             action=action,
             resource=resource,
             resource_id=None if resource_id is None else str(resource_id),

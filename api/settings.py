@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     applications_per_phone: int = Field(default=3, ge=1, alias="EMILE_APPLICATIONS_PER_PHONE")
     callbacks_per_phone: int = Field(default=3, ge=1, alias="EMILE_OPEN_CALLBACKS_PER_PHONE")
     phone_quota_days: int = Field(default=30, ge=1, alias="EMILE_PHONE_QUOTA_DAYS")
+    # Console accounts: how long a sign-in lasts, and the lock-out after wrong passwords.
+    console_session_hours: float = Field(default=10, gt=0, alias="EMILE_CONSOLE_SESSION_HOURS")
+    sign_in_attempts: int = Field(default=5, ge=1, alias="EMILE_SIGN_IN_ATTEMPTS")
+    lockout_minutes: float = Field(default=15, gt=0, alias="EMILE_LOCKOUT_MINUTES")
 
     @property
     def effective_database_url(self) -> str:

@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from api.console.security import console_path, csrf_token, send_new_csrf_secret
+from api.enums import Scope
 
 HERE = Path(__file__).resolve().parent
 LABELS_FILE = HERE / "labels.yml"
@@ -131,8 +132,12 @@ def render(
 ) -> Response:
     """A console page: the template with what every page needs (who, CSRF token, timezone)."""
     settings = request.app.state.settings
+    principal = getattr(request.state, "console_principal", None)
     full: dict[str, Any] = {
-        "principal": getattr(request.state, "console_principal", None),
+        "principal": principal,
+        "is_admin": principal is not None and Scope.keys_admin in principal.scopes,
+        "can_admin_workshops": principal is not None and Scope.workshops_admin in principal.scopes,
+        "account_name": getattr(request.state, "console_account_name", ""),
         "territory_names": getattr(request.state, "console_territory_names", {}),
         "csrf_token": csrf_token(request),
         "tz": ZoneInfo(settings.timezone),

@@ -7,6 +7,7 @@ do; pages that only read take a read session, so they never wait for SQLite's wr
 
 import math
 import re
+from datetime import timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -26,17 +27,16 @@ from api.console.forms import (
 )
 from api.console.rendering import redirect, render, secure
 from api.console.security import (
-    KEY_COOKIE,
     ConsoleError,
     FormFields,
     SignInRequired,
     check_csrf,
-    clean_key,
     console_path,
-    forget_key,
-    keep_key,
-    principal_for_key,
+    forget_session,
+    keep_session,
+    session_token,
     signed_in,
+    signed_in_account,
 )
 from api.deps import ReadSessionDep, SessionDep, SettingsDep, StreamSessionDep
 from api.enums import ALLOWED_TRANSITIONS, ApplicationStatus, CallbackStatus, Scope
@@ -44,6 +44,7 @@ from api.errors import ApiError
 from api.models import Application
 from api.routes.applications import csv_response
 from api.security import Principal
+from api.services import accounts as accounts_service
 from api.services import applications as service
 from api.services import callbacks as callbacks_service
 from api.services.erasure import erase_application
@@ -112,41 +113,83 @@ def home(request: Request) -> Response:
 
 
 @router.get("/connexion", name="console_sign_in")
-def sign_in_page(request: Request, session: SessionDep) -> Response:
+def sign_in_page(request: Request, session: ReadSessionDep) -> Response:
     """The sign-in form (or the list, when the browser is already signed in)."""
     suite = _safe_next(request, request.query_params.get("suite"))
-    principal = principal_for_key(session, request.cookies.get(KEY_COOKIE))
+    account = signed_in_account(session, request)
     session.commit()
-    if principal is not None:
+    if account is not None:
         return _after_sign_in(request, suite)
-    return render(request, "sign_in.html", {"suite": suite, "message": _message(request)})
+    return render(
+        request, "sign_in.html", {"suite": suite, "message": _message(request), "values": {}}
+    )
 
 
 @router.post("/connexion", name="console_sign_in_post")
-def sign_in(request: Request, session: SessionDep, fields: FormFields) -> Response:
-    """Check the key as the API does and keep it in the browser's cookie."""
+def sign_in(
+    request: Request, session: SessionDep, settings: SettingsDep, fields: FormFields
+) -> Response:
+    """Check the e-mail and password, start a server-side session and keep its id in a cookie.
+
+    Wrong passwords are counted: after `EMILE_SIGN_IN_ATTEMPTS` in a row the account is locked
+    for `EMILE_LOCKOUT_MINUTES`, and each failure and lock-out is in the audit log.
+    """
     check_csrf(request, fields)
     suite = _safe_next(request, fields.get("suite"))
-    typed = fields.get("key", "").strip()
-    key = clean_key(typed)
-    principal = principal_for_key(session, key)
+    email = fields.get("email", "").strip()
+    password = fields.get("password", "")
+    values = {"email": email}
+    errors: dict[str, str] = {}
+    if not email:
+        errors["email"] = "required"
+    if not password:
+        errors["password"] = "required"
+    if errors:
+        context = {"suite": suite, "errors": errors, "values": values}
+        return render(request, "sign_in.html", context, 400)
+    length = timedelta(hours=settings.console_session_hours)
+    result = accounts_service.sign_in(
+        session,
+        email,
+        password,
+        attempts=settings.sign_in_attempts,
+        lockout=timedelta(minutes=settings.lockout_minutes),
+        session_length=length,
+    )
+    account = result.account
+    if result.token is None or account is None:
+        if account is not None:
+            actor = accounts_service.principal_of(account)
+            action = "sign_in_locked" if result.problem == "locked" else "sign_in_failed"
+            record(session, actor, action, "account", account.id)
+        else:
+            # Never the typed address: it may be anything, even someone's personal data.
+            record(session, "console", "sign_in_failed", "account")
+        session.commit()
+        problem = result.problem or "invalid"
+        context = {"suite": suite, "errors": {"password": problem}, "values": values}
+        return render(request, "sign_in.html", context, 401)
+    principal = accounts_service.principal_of(account)
+    record(session, principal, "sign_in", "account", account.id)
     session.commit()
-    if key is None or principal is None:
-        error = "required" if not typed else "invalid"
-        return render(request, "sign_in.html", {"suite": suite, "errors": {"key": error}}, 401)
     if Scope.applications_read not in principal.scopes:
         raise ConsoleError(403, f"scope:{Scope.applications_read.value}")
     response = _after_sign_in(request, suite)
-    keep_key(request, response, key)
+    keep_session(request, response, result.token, max_age=int(length.total_seconds()))
     return response
 
 
 @router.post("/deconnexion", name="console_sign_out")
-def sign_out(request: Request, fields: FormFields) -> Response:
-    """Forget the key kept in the browser."""
+def sign_out(request: Request, session: SessionDep, fields: FormFields) -> Response:
+    """End the session on the server (its id is refused from now on) and drop the cookie."""
     check_csrf(request, fields)
+    account = signed_in_account(session, request)
+    accounts_service.end_session(session, session_token(request))
+    if account is not None:
+        record(session, accounts_service.principal_of(account), "sign_out", "account", account.id)
+    session.commit()
     response = redirect(request, "/connexion", message="signed_out")
-    forget_key(request, response)
+    forget_session(request, response)
     return response
 
 
@@ -455,7 +498,7 @@ async def sign_in_required(request: Request, exc: Exception) -> Response:
             query["suite"] = here
     response = redirect(request, "/connexion", **query)
     if isinstance(exc, SignInRequired) and exc.clear_cookie:
-        forget_key(request, response)
+        forget_session(request, response)
     return response
 
 

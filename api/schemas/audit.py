@@ -14,6 +14,7 @@ class AuditEntryOut(BaseModel):
     at: datetime
     actor: str
     api_key_id: int | None
+    account_id: int | None = None
     action: str
     resource: str
     resource_id: str | None
