@@ -3,6 +3,7 @@
 import csv
 import io
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -52,7 +53,7 @@ def test_an_admin_creates_a_workshop_at_paris_time_and_people_register(
     assert created.status_code == 303
     workshop = session.scalar(select(Workshop).where(Workshop.title.like("Réunion%Cantal")))
     assert workshop is not None
-    local = workshop.starts_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/Paris"))
+    local = workshop.starts_at.astimezone(ZoneInfo("Europe/Paris"))
     assert (local.hour, local.minute) == (14, 30)
     for n in range(3):
         person = {"name": f"Personne {n}", "phone": f"+3361234{n:04d}", "language": "ar"}
