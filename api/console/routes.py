@@ -416,23 +416,44 @@ def _callbacks_page(
     if status is None or page is None or page > 1_000_000:
         raise ConsoleError(400, "bad_query")
     names = _territory_names(request)
+    visible = (
+        names
+        if principal.territories is None
+        else {code: name for code, name in names.items() if code in principal.territories}
+    )
+    territory = request.query_params.get("territory", "").strip() or None
+    if territory is not None and territory not in visible:
+        raise ConsoleError(400, "bad_query")
     page_size = min(PAGE_SIZE, settings.page_size_max)
-    # The API's query and audit entry.
-    items, total = callbacks_service.list_callbacks(session, principal, status, page, page_size)
+    # The API's query and audit entry; those still waiting, who waited longest first.
+    items, total = callbacks_service.list_callbacks(
+        session,
+        principal,
+        status,
+        page,
+        page_size,
+        territory=territory,
+        oldest_first=status == CallbackStatus.open,
+    )
     record(
         session,
         principal,
         "read",
         "callbacks",
-        detail=f"status={status.value} page={page} page_size={page_size}",
+        detail=f"status={status.value} territory={territory or ''} page={page} "
+        f"page_size={page_size}",
     )
     session.commit()
+    kept = {"status": status.value if status != CallbackStatus.open else "", "territory": territory}
     context = {
         "callbacks": items,
         "total": total,
         "page": page,
         "pages": max(1, math.ceil(total / page_size)),
         "status": status.value,
+        "territory": territory or "",
+        "territory_options": sorted(visible.items(), key=lambda item: item[1]),
+        "kept_filters": {name: value for name, value in kept.items() if value},
         "territory_names": names,
         "errors": errors or {},
         "values": values or {},

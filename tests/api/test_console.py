@@ -1056,3 +1056,29 @@ def test_the_callbacks_page_shows_only_the_operator_s_territories(
         follow_redirects=False,
     )
     assert closing.status_code == 404
+
+
+def test_callbacks_filter_by_territory_oldest_first_with_the_person_s_language(
+    client, session, assistant_headers, operator_headers
+):
+    for phone, territory in (("+33611000021", "cantal"), ("+33611000022", "allier")):
+        create(client, assistant_headers, phone=phone, territory_preferences=[territory])
+    older = leave_callback(
+        client, assistant_headers, name="Amina Ancienne", phone="+33611000021", language="ar"
+    )
+    leave_callback(client, assistant_headers, name="Bola Récente", phone="+33611000021")
+    leave_callback(client, assistant_headers, name="Alix Allier", phone="+33611000022")
+    row = session.get(CallbackRequest, older["id"])
+    row.created_at = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    session.commit()
+    signed_in(client, operator_headers)
+
+    page = text(client.get(f"{CONSOLE}/rappels", params={"territory": "cantal"}))
+
+    assert "Alix Allier" not in page
+    assert page.index("Amina Ancienne") < page.index("Bola Récente")  # who waited longest first
+    assert "Arabe" in page
+    assert "2 demandes" in page
+    everyone = text(client.get(f"{CONSOLE}/rappels"))
+    assert "Alix Allier" in everyone and "3 demandes" in everyone
+    assert client.get(f"{CONSOLE}/rappels", params={"territory": "nowhere"}).status_code == 400
