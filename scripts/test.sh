@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Every check and test of the project: lint, types, API tests on SQLite and PostgreSQL,
-# assistant tests. Exits non-zero when anything fails.
+# Every check and test of the project: lint, types, API tests on SQLite and PostgreSQL, the
+# console in a real browser, assistant tests. Exits non-zero when anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export EMILE_TEST_POSTGRES_URL="${EMILE_TEST_POSTGRES_URL:-$(scripts/postgres.sh)}"
+# Debian's chromium for the console's browser tests (installed when missing; no other download).
+export EMILE_CHROMIUM="${EMILE_CHROMIUM:-$(scripts/chromium.sh)}"
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -30,6 +32,9 @@ step "set-up scripts (which Python 3.10, uv bootstrap; stubs, no download)"
 
 step "API tests (SQLite and PostgreSQL)"
 .venv/api/bin/python -m pytest tests/api "$@"
+
+step "console in a real browser (headless chromium; screenshots in var/screenshots/)"
+.venv/api/bin/python -m pytest tests/browser "$@"
 
 assistant_dirs=()
 for dir in tests/actions tests/bot tests/e2e; do
