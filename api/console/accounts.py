@@ -3,12 +3,13 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from api.audit import record
 from api.console.forms import parse_id
-from api.console.rendering import redirect, render
-from api.console.security import ConsoleError, FormFields, check_csrf, signed_in
+from api.console.rendering import redirect, render, secure
+from api.console.security import ConsoleError, FormFields, check_csrf, safe_next, signed_in
 from api.deps import SessionDep
 from api.enums import Scope
 from api.models import Account
@@ -18,6 +19,7 @@ from api.services import accounts as service
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 Admin = Annotated[Principal, Depends(signed_in(Scope.keys_admin))]
+Person = Annotated[Principal, Depends(signed_in())]
 FIELDS = ("email", "name", "role", "language")
 
 
@@ -119,3 +121,19 @@ def enable_account(
     record(session, principal, "enable", "account", account.id)
     session.commit()
     return redirect(request, "/comptes", message="account_enabled")
+
+
+@router.post("/langue", name="console_language")
+def choose_language(
+    request: Request, principal: Person, session: SessionDep, fields: FormFields
+) -> Response:
+    """Keep the console's language in the person's account, and show the same page in it."""
+    check_csrf(request, fields)
+    language = fields.get("language", "")
+    account = session.get(Account, principal.account_id) if principal.account_id else None
+    if account is None or language not in service.CONSOLE_LANGUAGES:
+        raise ConsoleError(400, "bad_form")
+    account.language = language
+    session.commit()
+    back = safe_next(request, fields.get("suite"))
+    return secure(RedirectResponse(back, status_code=303)) if back else redirect(request, "/")

@@ -31,9 +31,9 @@ from api.console.security import (
     FormFields,
     SignInRequired,
     check_csrf,
-    console_path,
     forget_session,
     keep_session,
+    safe_next,
     session_token,
     signed_in,
     signed_in_account,
@@ -58,7 +58,6 @@ CallbackReader = Annotated[Principal, Depends(signed_in(Scope.callbacks_read))]
 
 PAGE_SIZE = 50
 _MESSAGE_CODE = re.compile(r"[a-z_]{1,40}")
-_NEXT_PATH = re.compile(r"[A-Za-z0-9/_.,;:=&%?+-]{1,1000}")
 
 
 def _timezone(request: Request) -> ZoneInfo:
@@ -75,13 +74,6 @@ def _territory_names(request: Request) -> dict[str, str]:
     """Territory names by code, loaded with the signed-in key (`security.signed_in`)."""
     names: dict[str, str] = request.state.console_territory_names
     return names
-
-
-def _safe_next(request: Request, raw: str | None) -> str | None:
-    """A console path to go back to after signing in; anything else (another site) is None."""
-    if not raw or not _NEXT_PATH.fullmatch(raw) or "//" in raw:
-        return None
-    return raw if raw.startswith(console_path(request, "/")) else None
 
 
 def _find(
@@ -115,7 +107,7 @@ def home(request: Request) -> Response:
 @router.get("/connexion", name="console_sign_in")
 def sign_in_page(request: Request, session: ReadSessionDep) -> Response:
     """The sign-in form (or the list, when the browser is already signed in)."""
-    suite = _safe_next(request, request.query_params.get("suite"))
+    suite = safe_next(request, request.query_params.get("suite"))
     account = signed_in_account(session, request)
     session.commit()
     if account is not None:
@@ -135,7 +127,7 @@ def sign_in(
     for `EMILE_LOCKOUT_MINUTES`, and each failure and lock-out is in the audit log.
     """
     check_csrf(request, fields)
-    suite = _safe_next(request, fields.get("suite"))
+    suite = safe_next(request, fields.get("suite"))
     email = fields.get("email", "").strip()
     password = fields.get("password", "")
     values = {"email": email}
@@ -515,7 +507,7 @@ async def sign_in_required(request: Request, exc: Exception) -> Response:
     query: dict[str, str] = {}
     if request.method == "GET":
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        if _safe_next(request, here):
+        if safe_next(request, here):
             query["suite"] = here
     response = redirect(request, "/connexion", **query)
     if isinstance(exc, SignInRequired) and exc.clear_cookie:

@@ -32,6 +32,7 @@ CSRF_COOKIE = "emile_console_csrf"
 CSRF_FIELD = "csrf_token"
 # What `secrets.token_urlsafe(32)` gives; anything else is refused unread.
 _SESSION_SHAPE = re.compile(r"[0-9A-Za-z_-]{43}")
+_NEXT_PATH = re.compile(r"[A-Za-z0-9/_.,;:=&%?+-]{1,1000}")
 _CSRF_SECRET_SHAPE = re.compile(r"[0-9A-Za-z_-]{43}")
 # Forms of the console have a handful of short fields.
 _MAX_FORM_FIELDS = 20
@@ -69,6 +70,13 @@ def signed_in_account(session: Session, request: Request) -> Account | None:
 def console_path(request: Request, path: str = "") -> str:
     """The absolute path of a console page (`path` starts with "/" or is empty)."""
     return f"{request.scope.get('root_path', '')}/console{path}"
+
+
+def safe_next(request: Request, raw: str | None) -> str | None:
+    """A console path to go back to after signing in; anything else (another site) is None."""
+    if not raw or not _NEXT_PATH.fullmatch(raw) or "//" in raw:
+        return None
+    return raw if raw.startswith(console_path(request, "/")) else None
 
 
 def is_https(request: Request) -> bool:
