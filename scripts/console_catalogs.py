@@ -69,6 +69,7 @@ def update() -> None:
         else:
             catalog = Catalog(locale=language, domain="console")
         catalog.update(template, no_fuzzy_matching=True)
+        catalog.project, catalog.fuzzy = "EMILE operator console", False
         if language == SOURCE:
             for message in catalog:
                 if message.id:

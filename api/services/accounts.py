@@ -8,6 +8,7 @@ session, and signing out or disabling the account ends it at once.
 import logging
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 from pwdlib import PasswordHash
@@ -29,8 +30,12 @@ PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 200
 
 _hasher = PasswordHash((Argon2Hasher(),))
-# Verified against when the e-mail is unknown, so that the answer takes as long either way.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified against when the e-mail is unknown, so the answer takes as long either way."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountError(ValueError):
@@ -176,7 +181,7 @@ def sign_in(
     now = now or utcnow()
     account = find_account(session, email) if len(password) <= PASSWORD_MAX_LENGTH else None
     if account is None or account.disabled_at is not None:
-        _hasher.verify(password[:PASSWORD_MAX_LENGTH], _DUMMY_HASH)
+        _hasher.verify(password[:PASSWORD_MAX_LENGTH], _dummy_hash())
         return SignInResult(None, account, "invalid")
     if account.locked_until is not None and account.locked_until > now:
         return SignInResult(None, account, "locked")

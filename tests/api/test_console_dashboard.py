@@ -88,7 +88,7 @@ def test_the_dashboard_counts_what_was_seeded(client, session, assistant_headers
     # Due: every one but the application of an hour ago; in time: the first only.
     assert "25 %" in page and "(1 sur 4)" in page
     # Still new: 1 hour, 10 days and 30 days: the median is 10 days.
-    assert "10.0 jours" in page and "(3 en attente)" in page
+    assert "10,0 jours" in page and "(3 en attente)" in page
 
 
 def test_an_operator_of_one_territory_sees_its_figures_only(

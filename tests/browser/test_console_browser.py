@@ -280,8 +280,8 @@ def test_the_dashboard_shows_the_seeded_figures(console: Console, person: Person
     assert figures("territories") == {"Savoie": 4}
     expect(page.locator("#contacted-share")).to_contain_text("25 %")
     expect(page.locator("#contacted-share")).to_contain_text("(1 sur 4)")
-    # Still new: 9 and 40 days: the median is 24.5 days.
-    expect(page.locator("#median-wait")).to_contain_text("24.5 jours")
+    # Still new: 9 and 40 days: the median is 24,5 days.
+    expect(page.locator("#median-wait")).to_contain_text("24,5 jours")
     expect(page.locator("#median-wait")).to_contain_text("(2 en attente)")
     shot(page, "06-dashboard")
 
