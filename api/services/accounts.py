@@ -8,8 +8,8 @@ session, and signing out or disabling the account ends it at once.
 import logging
 import secrets
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
