@@ -27,6 +27,9 @@ if [ -f domain.yml ]; then
   .venv/assistant/bin/python scripts/catalogs.py check
 fi
 
+step "console catalogues (template up to date, French and English complete)"
+.venv/api/bin/python scripts/console_catalogs.py check
+
 step "set-up scripts (which Python 3.10, uv bootstrap; stubs, no download)"
 .venv/api/bin/python -m pytest tests/scripts "$@"
 

@@ -1082,3 +1082,67 @@ def test_callbacks_filter_by_territory_oldest_first_with_the_person_s_language(
     everyone = text(client.get(f"{CONSOLE}/rappels"))
     assert "Alix Allier" in everyone and "3 demandes" in everyone
     assert client.get(f"{CONSOLE}/rappels", params={"territory": "nowhere"}).status_code == 400
+
+
+# Languages
+
+
+def test_a_person_who_chose_english_gets_the_console_in_english(client, session, operator_headers):
+    account_for(operator_headers).language = "en"
+    session.commit()
+    signed_in(client, operator_headers)
+
+    page = text(client.get(LIST))
+
+    assert '<html lang="en">' in page
+    assert "Search a name or a reference" in page and "Rechercher" not in page
+    assert "Sign out" in page
+
+
+def test_the_language_switch_is_kept_in_the_account(client, session, operator_headers):
+    signed_in(client, operator_headers)
+    token = page_token(client, f"{CONSOLE}/rappels")
+
+    response = client.post(
+        f"{CONSOLE}/langue",
+        data={"csrf_token": token, "language": "en", "suite": f"{CONSOLE}/rappels"},
+        follow_redirects=False,
+    )
+
+    assert response.status_code == 303 and response.headers["location"] == f"{CONSOLE}/rappels"
+    assert "Callback requests" in text(client.get(f"{CONSOLE}/rappels"))
+    session.expire_all()
+    assert account_for(operator_headers).language == "en"
+    forged = client.post(f"{CONSOLE}/langue", data={"csrf_token": "0" * 64, "language": "fr"})
+    assert forged.status_code == 403
+
+
+def test_before_signing_in_the_page_follows_the_browser_or_the_link(client):
+    assert '<html lang="fr">' in text(client.get(SIGN_IN))
+    english = text(client.get(SIGN_IN, headers={"Accept-Language": "en-GB,en;q=0.8"}))
+    assert '<html lang="en">' in english and "Password" in english
+    assert "Mot de passe" in text(client.get(SIGN_IN, params={"lang": "fr"}))
+
+
+def test_every_console_text_is_translated_into_english():
+    from api.console.i18n import translations
+
+    english = translations("en")
+    for table, entries in yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8")).items():
+        for code, french in entries.items():
+            assert english.gettext(str(french)) != str(french) or str(french) in {
+                "Agriculture",
+                "Bengali",
+                "Dari",
+                "Telegram",
+                "SMS",
+                "Description",
+                "Date",
+                "Note",
+                "Page",
+                "Contact",
+                "Type",
+                "Action",
+                "Session",
+                "Île-de-France",
+            }, (table, code)

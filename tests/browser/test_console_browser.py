@@ -296,4 +296,12 @@ def test_pages_on_a_tablet_and_the_callbacks_page(console: Console, person: Pers
     page.get_by_role("link", name="Comptes").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Comptes des équipes")
     shot(page, "09-accounts")
+
+    # The person switches to English: the same page, and every page after, in English.
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Teams' accounts")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    shot(page, "10-dashboard-english")
     assert len(list(SCREENSHOTS.glob("*.png"))) >= 3
