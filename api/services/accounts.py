@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.enums import ROLE_SCOPES, Language, Scope
@@ -200,6 +200,13 @@ def sign_in(
         account.password_hash = new_hash
     account.failed_sign_ins = 0
     account.locked_until = None
+    # The account's finished sessions are of no use any more: they go when a new one starts.
+    session.execute(
+        delete(ConsoleSession).where(
+            ConsoleSession.account_id == account.id,
+            or_(ConsoleSession.ended_at.is_not(None), ConsoleSession.expires_at <= now),
+        )
+    )
     token = secrets.token_urlsafe(32)
     session.add(
         ConsoleSession(
