@@ -162,3 +162,37 @@ def test_an_admin_creates_and_disables_an_account_from_the_page(
         client.post(f"{CONSOLE}/comptes/{account.id}/desactivation", data={"csrf_token": token})
 
         assert other.get(f"{CONSOLE}/candidatures", follow_redirects=False).status_code == 303
+
+
+def test_an_admin_edits_a_workshop_but_not_below_the_seats_taken(
+    client, session, admin_headers, assistant_headers
+):
+    signed_in(client, admin_headers)
+    token = page_token(client, f"{WORKSHOPS}/nouveau")
+    data = {"csrf_token": token, **workshop_form(title="À modifier", capacity="3")}
+    page = client.post(f"{WORKSHOPS}/nouveau", data=data, follow_redirects=False)
+    path = page.headers["location"].split("?")[0]
+    workshop_id = int(path.rsplit("/", 1)[1])
+    for n in range(2):
+        person = {"name": f"Inscrit {n}", "phone": f"+3361299{n:04d}", "language": "fr"}
+        client.post(
+            f"/api/v1/workshops/{workshop_id}/registrations", json=person, headers=assistant_headers
+        )
+    form = text(client.get(f"{path}/modifier"))
+    assert 'value="À modifier"' in form and 'value="14:30"' in form
+    token = page_token(client, f"{path}/modifier")
+
+    refused = client.post(
+        f"{path}/modifier",
+        data={"csrf_token": token, **workshop_form(title="Modifié", capacity="1")},
+    )
+    assert refused.status_code == 400
+    assert "plus d'inscrits que ce nombre de places" in text(refused)
+    assert 'value="Modifié"' in text(refused)
+
+    saved = client.post(
+        f"{path}/modifier",
+        data={"csrf_token": token, **workshop_form(title="Modifié", capacity="5", start="16:00")},
+    )
+    assert "Les changements sont enregistrés." in text(saved)
+    assert "3 restantes sur 5" in text(saved) and "16:00" in text(saved)
