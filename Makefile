@@ -59,9 +59,11 @@ typecheck: setup ## mypy on api/ (API environment) and actions/ (assistant envir
 	$(VENV)/api/bin/mypy api
 	$(VENV)/assistant/bin/mypy actions
 
-catalogs: $(VENV)/assistant/.installed ## Extract texts from domain.yml and update every catalogue
+catalogs: $(VENV)/assistant/.installed $(VENV)/api/.installed ## Extract texts (domain.yml, the console) and update every catalogue
 	$(BOT_PY) scripts/catalogs.py extract
 	$(BOT_PY) scripts/catalogs.py update
+	$(API_PY) scripts/console_catalogs.py extract
+	$(API_PY) scripts/console_catalogs.py update
 
 postgres: ## Start the throw-away PostgreSQL used by the tests and benchmarks
 	scripts/postgres.sh

@@ -27,14 +27,16 @@ def _entry(
     detail: str | None,
 ) -> dict[str, Any]:
     """The column values of one audit entry, stamped now."""
+    account_id: int | None = None
     if isinstance(actor, Principal):
-        name, key_id = actor.name, actor.key_id
+        name, key_id, account_id = actor.name, actor.key_id, actor.account_id
     else:
         name, key_id = actor, None
     return {
         "at": utcnow(),
         "actor": name,
         "api_key_id": key_id,
+        "account_id": account_id,
         "action": action,
         "resource": resource,
         "resource_id": None if resource_id is None else str(resource_id),

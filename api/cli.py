@@ -1,4 +1,4 @@
-"""`emile-api`: migrations, seeding, API keys and retention from the command line."""
+"""`emile-api`: migrations, seeding, API keys, console accounts and retention."""
 
 import argparse
 import sys
@@ -96,6 +96,66 @@ def cmd_revoke_key(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("password (12 characters or more): ")
+    if getpass.getpass("the same again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def cmd_create_account(args: argparse.Namespace, settings: Settings) -> int:
+    """Create a console account for a person (asks for its password)."""
+    from api.services.accounts import AccountError, create_account
+
+    try:
+        password = _read_password(args)
+        with _session(settings) as session:
+            account = create_account(
+                session,
+                args.email,
+                args.name or args.email.split("@")[0],
+                args.role,
+                password,
+                territories=args.territory,
+                language=args.language,
+            )
+            email, role = account.email, account.role
+    except AccountError as exc:
+        problems = {
+            "password_short": "the password needs 12 characters or more",
+            "password_long": "the password is too long",
+            "email_taken": "an account with this e-mail already exists",
+            "email": "this is not an e-mail address",
+            "territories": "unknown territory",
+        }
+        print(f"error: {problems.get(exc.code, str(exc))}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"account {email} created ({role}); sign in at /console")
+    return 0
+
+
+def cmd_disable_account(args: argparse.Namespace, settings: Settings) -> int:
+    """Disable a console account; its sessions end at once."""
+    from api.services.accounts import disable_account, find_account
+
+    with _session(settings) as session:
+        account = find_account(session, args.email)
+        if account is not None:
+            disable_account(session, account)
+    if account is None:
+        print(f"error: no account {args.email!r}", file=sys.stderr)
+        return 2
+    print(f"account {args.email} disabled")
+    return 0
+
+
 def cmd_purge(args: argparse.Namespace, settings: Settings) -> int:
     """Erase applications with no contact for the retention period."""
     from api.db import truncate_wal, vacuum_personal_tables
@@ -145,6 +205,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     key.add_argument("--token-only", action="store_true", help="print only the token")
     add("revoke-key", cmd_revoke_key).add_argument("name")
+    account = add("create-account", cmd_create_account)
+    account.add_argument("email")
+    account.add_argument("--name", help="the person's name, shown in the console")
+    account.add_argument("--role", choices=["operator", "admin"], required=True)
+    account.add_argument(
+        "--territory", action="append", help="limit an operator to a territory (repeatable)"
+    )
+    account.add_argument("--language", choices=["fr", "en"], default="fr")
+    account.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    add("disable-account", cmd_disable_account).add_argument("email")
     purge = add("purge", cmd_purge)
     purge.add_argument("--days", type=int, default=None, help="default: EMILE_RETENTION_DAYS")
     purge.add_argument("--dry-run", action="store_true")

@@ -27,7 +27,7 @@ class RequestRateLimiter:
         item = None if setting.strip().lower() in ("", "off", "0") else parse(setting)
         return cls(item, SlidingWindowCounterRateLimiter(MemoryStorage()))
 
-    def check(self, key_id: int) -> None:
+    def check(self, key_id: int | None) -> None:
         """Count one request for this key; 429 with Retry-After when over the limit."""
         if self.item is None or self.limiter.hit(self.item, str(key_id)):
             return

@@ -21,12 +21,14 @@ class NewKey:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: an API key's identity, scopes and territory limits."""
+    """Who is calling: an API key's or a console account's identity, scopes and territories."""
 
-    key_id: int
+    key_id: int | None
     name: str
     scopes: frozenset[Scope]
     territories: frozenset[str] | None
+    # Set when a person signed in to the console with their account (then `key_id` is None).
+    account_id: int | None = None
 
     def sees_territories(self, codes: list[str]) -> bool:
         """Whether an application preferring `codes` is within this key's territories."""

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     # Read audit entries are written together at most this often; a crash loses at most this
     # much of them (changes are audited in their own transaction). 0: one write per read.
     audit_batch_ms: int = Field(default=50, ge=0, alias="EMILE_AUDIT_BATCH_MS")
+    # Console accounts: how long a sign-in lasts, and the lock-out after wrong passwords.
+    console_session_hours: float = Field(default=10, gt=0, alias="EMILE_CONSOLE_SESSION_HOURS")
+    sign_in_attempts: int = Field(default=5, ge=1, alias="EMILE_SIGN_IN_ATTEMPTS")
+    lockout_minutes: float = Field(default=15, gt=0, alias="EMILE_LOCKOUT_MINUTES")
 
     @property
     def effective_database_url(self) -> str:

@@ -137,6 +137,8 @@ if [ -n "${TELEGRAM_BOT_TOKEN:-}" ] && [ "$TELEGRAM_MODE" = webhook ]; then
 fi
 cat <<MSG
 ==> operator API     http://$API_HOST:$API_PORT/docs
+==> operator console http://$API_HOST:$API_PORT/console  (first admin, once, in another terminal:
+                     .venv/api/bin/emile-api create-account you@example.org --role admin --name "Your Name")
 ==> action server    http://127.0.0.1:$ACTIONS_PORT/health
 ==> Rasa server      http://$RASA_HOST:$RASA_PORT  (REST channel: POST /webhooks/rest/webhook)
 ==> secrets          $DATA_DIR/rest.secret (REST channel), actions.secret (action server),

@@ -1,6 +1,7 @@
-"""Templates, French labels and the headers every console page is sent with.
+"""Templates, labels, languages and the headers every console page is sent with.
 
-Every text of the console is in `templates/` and `labels.yml`; Python passes codes.
+Every text of the console is in `templates/` and `labels.yml` (French, translated through the
+`console` gettext domain: `api.console.i18n`); Python passes codes.
 """
 
 import re
@@ -12,11 +13,14 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 import yaml
+from babel.numbers import format_decimal
 from fastapi import Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from api.console.i18n import page_language, translations
 from api.console.security import console_path, csrf_token, send_new_csrf_secret
+from api.enums import Scope
 
 HERE = Path(__file__).resolve().parent
 LABELS_FILE = HERE / "labels.yml"
@@ -50,10 +54,31 @@ def load_labels(path: Path = LABELS_FILE) -> dict[str, dict[str, str]]:
 LABELS = load_labels()
 
 
-def label(table: str, code: object) -> str:
-    """The French label of `code` in `table`, or the code itself when it has none."""
+@jinja2.pass_context
+def label(context: jinja2.runtime.Context, table: str, code: object) -> str:
+    """The label of `code` in `table` in the page's language, or the code when it has none."""
     text = "" if code is None else str(code)
-    return LABELS.get(table, {}).get(text, text)
+    known = LABELS.get(table, {}).get(text)
+    if known is None:
+        return text
+    return str(context["translations"].gettext(known))
+
+
+@jinja2.pass_context
+def _gettext(context: jinja2.runtime.Context, message: str) -> str:
+    return str(context["translations"].gettext(message))
+
+
+@jinja2.pass_context
+def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, count: int) -> str:
+    return str(context["translations"].ngettext(singular, plural, count))
+
+
+@jinja2.pass_context
+def number(context: jinja2.runtime.Context, value: float | int, digits: int = 0) -> str:
+    """A number as the page's language writes it (24,5 in French, 24.5 in English)."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=context["lang"])
 
 
 @jinja2.pass_context
@@ -106,9 +131,14 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # Each page's catalogue comes with its context (`translations`), so one environment
+    # serves every language; newstyle: `_("… %(name)s", name=…)` escapes what it inserts.
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals["label"] = label
     env.globals["labels"] = LABELS
+    env.filters["number"] = number
     env.globals["page_path"] = page_path
     env.filters["local_datetime"] = local_datetime
     env.filters["local_date"] = local_date
@@ -131,8 +161,15 @@ def render(
 ) -> Response:
     """A console page: the template with what every page needs (who, CSRF token, timezone)."""
     settings = request.app.state.settings
+    principal = getattr(request.state, "console_principal", None)
+    language = page_language(request)
     full: dict[str, Any] = {
-        "principal": getattr(request.state, "console_principal", None),
+        "lang": language,
+        "translations": translations(language),
+        "principal": principal,
+        "is_admin": principal is not None and Scope.keys_admin in principal.scopes,
+        "can_admin_workshops": principal is not None and Scope.workshops_admin in principal.scopes,
+        "account_name": getattr(request.state, "console_account_name", ""),
         "territory_names": getattr(request.state, "console_territory_names", {}),
         "csrf_token": csrf_token(request),
         "tz": ZoneInfo(settings.timezone),

@@ -7,6 +7,7 @@ do; pages that only read take a read session, so they never wait for SQLite's wr
 
 import math
 import re
+from datetime import timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -26,17 +27,16 @@ from api.console.forms import (
 )
 from api.console.rendering import redirect, render, secure
 from api.console.security import (
-    KEY_COOKIE,
     ConsoleError,
     FormFields,
     SignInRequired,
     check_csrf,
-    clean_key,
-    console_path,
-    forget_key,
-    keep_key,
-    principal_for_key,
+    forget_session,
+    keep_session,
+    safe_next,
+    session_token,
     signed_in,
+    signed_in_account,
 )
 from api.deps import ReadSessionDep, SessionDep, SettingsDep, StreamSessionDep
 from api.enums import ALLOWED_TRANSITIONS, ApplicationStatus, CallbackStatus, Scope
@@ -44,6 +44,7 @@ from api.errors import ApiError
 from api.models import Application
 from api.routes.applications import csv_response
 from api.security import Principal
+from api.services import accounts as accounts_service
 from api.services import applications as service
 from api.services import callbacks as callbacks_service
 from api.services.erasure import erase_application
@@ -57,7 +58,6 @@ CallbackReader = Annotated[Principal, Depends(signed_in(Scope.callbacks_read))]
 
 PAGE_SIZE = 50
 _MESSAGE_CODE = re.compile(r"[a-z_]{1,40}")
-_NEXT_PATH = re.compile(r"[A-Za-z0-9/_.,;:=&%?+-]{1,1000}")
 
 
 def _timezone(request: Request) -> ZoneInfo:
@@ -74,13 +74,6 @@ def _territory_names(request: Request) -> dict[str, str]:
     """Territory names by code, loaded with the signed-in key (`security.signed_in`)."""
     names: dict[str, str] = request.state.console_territory_names
     return names
-
-
-def _safe_next(request: Request, raw: str | None) -> str | None:
-    """A console path to go back to after signing in; anything else (another site) is None."""
-    if not raw or not _NEXT_PATH.fullmatch(raw) or "//" in raw:
-        return None
-    return raw if raw.startswith(console_path(request, "/")) else None
 
 
 def _find(
@@ -112,41 +105,83 @@ def home(request: Request) -> Response:
 
 
 @router.get("/connexion", name="console_sign_in")
-def sign_in_page(request: Request, session: SessionDep) -> Response:
+def sign_in_page(request: Request, session: ReadSessionDep) -> Response:
     """The sign-in form (or the list, when the browser is already signed in)."""
-    suite = _safe_next(request, request.query_params.get("suite"))
-    principal = principal_for_key(session, request.cookies.get(KEY_COOKIE))
+    suite = safe_next(request, request.query_params.get("suite"))
+    account = signed_in_account(session, request)
     session.commit()
-    if principal is not None:
+    if account is not None:
         return _after_sign_in(request, suite)
-    return render(request, "sign_in.html", {"suite": suite, "message": _message(request)})
+    return render(
+        request, "sign_in.html", {"suite": suite, "message": _message(request), "values": {}}
+    )
 
 
 @router.post("/connexion", name="console_sign_in_post")
-def sign_in(request: Request, session: SessionDep, fields: FormFields) -> Response:
-    """Check the key as the API does and keep it in the browser's cookie."""
+def sign_in(
+    request: Request, session: SessionDep, settings: SettingsDep, fields: FormFields
+) -> Response:
+    """Check the e-mail and password, start a server-side session and keep its id in a cookie.
+
+    Wrong passwords are counted: after `EMILE_SIGN_IN_ATTEMPTS` in a row the account is locked
+    for `EMILE_LOCKOUT_MINUTES`, and each failure and lock-out is in the audit log.
+    """
     check_csrf(request, fields)
-    suite = _safe_next(request, fields.get("suite"))
-    typed = fields.get("key", "").strip()
-    key = clean_key(typed)
-    principal = principal_for_key(session, key)
+    suite = safe_next(request, fields.get("suite"))
+    email = fields.get("email", "").strip()
+    password = fields.get("password", "")
+    values = {"email": email}
+    errors: dict[str, str] = {}
+    if not email:
+        errors["email"] = "required"
+    if not password:
+        errors["password"] = "required"
+    if errors:
+        context = {"suite": suite, "errors": errors, "values": values}
+        return render(request, "sign_in.html", context, 400)
+    length = timedelta(hours=settings.console_session_hours)
+    result = accounts_service.sign_in(
+        session,
+        email,
+        password,
+        attempts=settings.sign_in_attempts,
+        lockout=timedelta(minutes=settings.lockout_minutes),
+        session_length=length,
+    )
+    account = result.account
+    if result.token is None or account is None:
+        if account is not None:
+            actor = accounts_service.principal_of(account)
+            action = "sign_in_locked" if result.problem == "locked" else "sign_in_failed"
+            record(session, actor, action, "account", account.id)
+        else:
+            # Never the typed address: it may be anything, even someone's personal data.
+            record(session, "console", "sign_in_failed", "account")
+        session.commit()
+        problem = result.problem or "invalid"
+        context = {"suite": suite, "errors": {"password": problem}, "values": values}
+        return render(request, "sign_in.html", context, 401)
+    principal = accounts_service.principal_of(account)
+    record(session, principal, "sign_in", "account", account.id)
     session.commit()
-    if key is None or principal is None:
-        error = "required" if not typed else "invalid"
-        return render(request, "sign_in.html", {"suite": suite, "errors": {"key": error}}, 401)
     if Scope.applications_read not in principal.scopes:
         raise ConsoleError(403, f"scope:{Scope.applications_read.value}")
     response = _after_sign_in(request, suite)
-    keep_key(request, response, key)
+    keep_session(request, response, result.token, max_age=int(length.total_seconds()))
     return response
 
 
 @router.post("/deconnexion", name="console_sign_out")
-def sign_out(request: Request, fields: FormFields) -> Response:
-    """Forget the key kept in the browser."""
+def sign_out(request: Request, session: SessionDep, fields: FormFields) -> Response:
+    """End the session on the server (its id is refused from now on) and drop the cookie."""
     check_csrf(request, fields)
+    account = signed_in_account(session, request)
+    accounts_service.end_session(session, session_token(request))
+    if account is not None:
+        record(session, accounts_service.principal_of(account), "sign_out", "account", account.id)
+    session.commit()
     response = redirect(request, "/connexion", message="signed_out")
-    forget_key(request, response)
+    forget_session(request, response)
     return response
 
 
@@ -373,23 +408,44 @@ def _callbacks_page(
     if status is None or page is None or page > 1_000_000:
         raise ConsoleError(400, "bad_query")
     names = _territory_names(request)
+    visible = (
+        names
+        if principal.territories is None
+        else {code: name for code, name in names.items() if code in principal.territories}
+    )
+    territory = request.query_params.get("territory", "").strip() or None
+    if territory is not None and territory not in visible:
+        raise ConsoleError(400, "bad_query")
     page_size = min(PAGE_SIZE, settings.page_size_max)
-    # The API's query and audit entry.
-    items, total = callbacks_service.list_callbacks(session, principal, status, page, page_size)
+    # The API's query and audit entry; those still waiting, who waited longest first.
+    items, total = callbacks_service.list_callbacks(
+        session,
+        principal,
+        status,
+        page,
+        page_size,
+        territory=territory,
+        oldest_first=status == CallbackStatus.open,
+    )
     record(
         session,
         principal,
         "read",
         "callbacks",
-        detail=f"status={status.value} page={page} page_size={page_size}",
+        detail=f"status={status.value} territory={territory or ''} page={page} "
+        f"page_size={page_size}",
     )
     session.commit()
+    kept = {"status": status.value if status != CallbackStatus.open else "", "territory": territory}
     context = {
         "callbacks": items,
         "total": total,
         "page": page,
         "pages": max(1, math.ceil(total / page_size)),
         "status": status.value,
+        "territory": territory or "",
+        "territory_options": sorted(visible.items(), key=lambda item: item[1]),
+        "kept_filters": {name: value for name, value in kept.items() if value},
         "territory_names": names,
         "errors": errors or {},
         "values": values or {},
@@ -451,11 +507,11 @@ async def sign_in_required(request: Request, exc: Exception) -> Response:
     query: dict[str, str] = {}
     if request.method == "GET":
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        if _safe_next(request, here):
+        if safe_next(request, here):
             query["suite"] = here
     response = redirect(request, "/connexion", **query)
     if isinstance(exc, SignInRequired) and exc.clear_cookie:
-        forget_key(request, response)
+        forget_session(request, response)
     return response
 
 

@@ -1,10 +1,11 @@
 """Who is signed in to the console, and the CSRF token of its forms.
 
-The console keeps the operator's API key in an HttpOnly, SameSite=Strict cookie and checks it
-on every request exactly as the API checks the `X-API-Key` header (`api.deps.get_principal`),
-so a revoked key stops working at once. Every form carries a CSRF token: an HMAC of the key
-cookie under a random per-browser secret kept in a second cookie (a signed double-submit
-cookie), compared in constant time.
+People sign in with their personal account (`api.services.accounts`): the browser keeps a
+random session id in an HttpOnly, SameSite=Strict cookie (Secure over HTTPS) and never a
+credential; the server stores only its hash with an expiry and checks it on every request, so
+signing out or disabling the account ends it at once. Every form carries a CSRF token: an HMAC
+of the session cookie under a random per-browser secret kept in a second cookie (a signed
+double-submit cookie), compared in constant time.
 """
 
 import hashlib
@@ -19,19 +20,19 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
-from api.deps import ReadSessionDep, authenticate
+from api.deps import ReadSessionDep
 from api.enums import Scope
-from api.errors import ApiError
+from api.models import Account
 from api.security import Principal
+from api.services.accounts import account_for_session, principal_of
 from api.services.territories import list_territories
 
-KEY_COOKIE = "emile_console_key"
+SESSION_COOKIE = "emile_console_session"
 CSRF_COOKIE = "emile_console_csrf"
 CSRF_FIELD = "csrf_token"
-# A working day; the key is checked again on every request anyway.
-KEY_COOKIE_MAX_AGE = 10 * 3600
-# What a key made by `emile-api create-key` looks like; anything else is refused unread.
-_KEY_SHAPE = re.compile(r"emk_[0-9A-Za-z]{1,16}_[0-9A-Za-z_-]{1,128}")
+# What `secrets.token_urlsafe(32)` gives; anything else is refused unread.
+_SESSION_SHAPE = re.compile(r"[0-9A-Za-z_-]{43}")
+_NEXT_PATH = re.compile(r"[A-Za-z0-9/_.,;:=&%?+-]{1,1000}")
 _CSRF_SECRET_SHAPE = re.compile(r"[0-9A-Za-z_-]{43}")
 # Forms of the console have a handful of short fields.
 _MAX_FORM_FIELDS = 20
@@ -39,7 +40,7 @@ _MAX_FIELD_BYTES = 64 * 1024
 
 
 class SignInRequired(Exception):
-    """No valid key in the cookie: the browser goes to the sign-in page."""
+    """No valid session in the cookie: the browser goes to the sign-in page."""
 
     def __init__(self, clear_cookie: bool) -> None:
         super().__init__("sign in required")
@@ -55,28 +56,27 @@ class ConsoleError(Exception):
         self.kind = kind
 
 
-def clean_key(raw: str | None) -> str | None:
-    """The key without the spaces a copy and paste adds, if it has the shape of a key."""
-    if raw is None:
-        return None
-    key = raw.strip()
-    return key if _KEY_SHAPE.fullmatch(key) else None
+def session_token(request: Request) -> str | None:
+    """The session id the browser sent, if it has the shape of one."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    return raw if raw and _SESSION_SHAPE.fullmatch(raw) else None
 
 
-def principal_for_key(session: Session, raw: str | None) -> Principal | None:
-    """The principal of this key as the API would see it, or None when it is not valid."""
-    key = clean_key(raw)
-    if key is None:
-        return None
-    try:
-        return authenticate(session, key)
-    except ApiError:
-        return None
+def signed_in_account(session: Session, request: Request) -> Account | None:
+    """The account of this browser's live session, or None."""
+    return account_for_session(session, session_token(request))
 
 
 def console_path(request: Request, path: str = "") -> str:
     """The absolute path of a console page (`path` starts with "/" or is empty)."""
     return f"{request.scope.get('root_path', '')}/console{path}"
+
+
+def safe_next(request: Request, raw: str | None) -> str | None:
+    """A console path to go back to after signing in; anything else (another site) is None."""
+    if not raw or not _NEXT_PATH.fullmatch(raw) or "//" in raw:
+        return None
+    return raw if raw.startswith(console_path(request, "/")) else None
 
 
 def is_https(request: Request) -> bool:
@@ -98,16 +98,16 @@ def _set_cookie(
     )
 
 
-def keep_key(request: Request, response: Response, key: str) -> None:
-    """Sign the browser in: keep the key, and start a new CSRF secret."""
-    _set_cookie(request, response, KEY_COOKIE, key, max_age=KEY_COOKIE_MAX_AGE)
+def keep_session(request: Request, response: Response, token: str, max_age: int) -> None:
+    """Sign the browser in: keep the session id, and start a new CSRF secret."""
+    _set_cookie(request, response, SESSION_COOKIE, token, max_age=max_age)
     new_csrf_secret(request, response)
 
 
-def forget_key(request: Request, response: Response) -> None:
-    """Sign the browser out: drop the key, and start a new CSRF secret."""
+def forget_session(request: Request, response: Response) -> None:
+    """Sign the browser out: drop the session id, and start a new CSRF secret."""
     response.delete_cookie(
-        KEY_COOKIE,
+        SESSION_COOKIE,
         path=console_path(request),
         httponly=True,
         samesite="strict",
@@ -131,14 +131,14 @@ def _csrf_secret(request: Request) -> str | None:
 def csrf_token(request: Request, key: str | None = None) -> str:
     """The token this browser's forms carry; sets up a CSRF secret when it has none yet.
 
-    `key` is the key the token is bound to when it is not (or not yet) in the request's cookie.
+    `key` is the session id the token is bound to when it is not (yet) in the request's cookie.
     """
     secret = getattr(request.state, "console_csrf_secret", None) or _csrf_secret(request)
     if secret is None:
         secret = secrets.token_urlsafe(32)
         request.state.console_csrf_secret = secret
         request.state.console_csrf_is_new = True
-    bound_to = key if key is not None else (request.cookies.get(KEY_COOKIE) or "")
+    bound_to = key if key is not None else (request.cookies.get(SESSION_COOKIE) or "")
     return _token(secret, bound_to)
 
 
@@ -154,12 +154,12 @@ def send_new_csrf_secret(request: Request, response: Response) -> None:
 
 
 def check_csrf(request: Request, fields: dict[str, str]) -> None:
-    """403 unless the form's token matches this browser's secret and signed-in key."""
+    """403 unless the form's token matches this browser's secret and session."""
     secret = _csrf_secret(request)
     given = fields.get(CSRF_FIELD, "")
     if secret is None or not given:
         raise ConsoleError(403, "csrf")
-    expected = _token(secret, request.cookies.get(KEY_COOKIE) or "")
+    expected = _token(secret, request.cookies.get(SESSION_COOKIE) or "")
     if not hmac.compare_digest(given.encode(), expected.encode()):
         raise ConsoleError(403, "csrf")
 
@@ -185,16 +185,18 @@ FormFields = Annotated[dict[str, str], Depends(form_fields)]
 def signed_in(*scopes: Scope) -> Callable[..., Principal]:
     """A dependency: the signed-in principal, which must hold `applications:read` and `scopes`.
 
-    No valid key: the sign-in page. A missing scope: the console's 403 page.
+    No live session: the sign-in page. A missing scope: the console's 403 page.
     """
 
     def dependency(request: Request, session: ReadSessionDep) -> Principal:
-        raw = request.cookies.get(KEY_COOKIE)
-        principal = principal_for_key(session, raw)
-        if principal is None:
-            raise SignInRequired(clear_cookie=raw is not None)
+        account = signed_in_account(session, request)
+        if account is None:
+            raise SignInRequired(clear_cookie=SESSION_COOKIE in request.cookies)
+        principal = principal_of(account)
         request.state.console_principal = principal
-        # Names for the pages (the header shows the key's territories); committed now so that
+        request.state.console_account_name = account.name
+        request.state.console_language = account.language
+        # Names for the pages (the header shows the territories); committed now so that
         # no transaction is held while the handler waits for its threadpool slot.
         request.state.console_territory_names = {t.code: t.name for t in list_territories(session)}
         session.commit()

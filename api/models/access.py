@@ -33,6 +33,8 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(100))
     api_key_id: Mapped[int | None]
+    # The console account that acted (None: an API key or the system).
+    account_id: Mapped[int | None] = mapped_column(index=True)
     action: Mapped[str] = mapped_column(String(32), index=True)
     resource: Mapped[str] = mapped_column(String(32))
     resource_id: Mapped[str | None] = mapped_column(String(64))

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class AuditEntryOut(BaseModel):
@@ -14,6 +14,9 @@ class AuditEntryOut(BaseModel):
     at: datetime
     actor: str
     api_key_id: int | None
+    account_id: int | None = Field(
+        default=None, description="The console account that acted (None: an API key)."
+    )
     action: str
     resource: str
     resource_id: str | None

@@ -308,6 +308,11 @@ def _conditions(
     return conditions
 
 
+def visible_to(principal: Principal, tz: ZoneInfo) -> list[ColumnElement[bool]]:
+    """The conditions that keep the applications `principal` may see (its territories)."""
+    return _conditions(principal, ApplicationFilters(), tz)
+
+
 def _prefers_one_of(codes: list[str]) -> ColumnElement[bool]:
     return exists().where(
         ApplicationTerritory.application_id == Application.id,

@@ -20,19 +20,22 @@ from api.schemas.callbacks import CallbackCreate
 from api.security import Principal
 
 
+def _preferring(codes: list[str]) -> ColumnElement[bool]:
+    """The person's application (by reference or phone) prefers one of `codes`."""
+    return exists().where(
+        or_(
+            Application.reference == CallbackRequest.application_reference,
+            Application.phone == CallbackRequest.phone,
+        ),
+        ApplicationTerritory.application_id == Application.id,
+        ApplicationTerritory.territory_code.in_(codes),
+    )
+
+
 def _in_scope(principal: Principal) -> list[ColumnElement[bool]]:
     if principal.territories is None:
         return []
-    return [
-        exists().where(
-            or_(
-                Application.reference == CallbackRequest.application_reference,
-                Application.phone == CallbackRequest.phone,
-            ),
-            ApplicationTerritory.application_id == Application.id,
-            ApplicationTerritory.territory_code.in_(sorted(principal.territories)),
-        )
-    ]
+    return [_preferring(sorted(principal.territories))]
 
 
 def create_callback(session: Session, data: CallbackCreate, open_per_phone: int) -> CallbackRequest:
@@ -61,16 +64,30 @@ def list_callbacks(
     status: CallbackStatus | None,
     page: int,
     page_size: int,
+    *,
+    territory: str | None = None,
+    oldest_first: bool = False,
 ) -> tuple[list[CallbackRequest], int]:
-    """One page of the requests this key sees, newest first, and how many match."""
+    """One page of the requests this key sees (newest first by default), and how many match.
+
+    `territory` keeps the requests of people whose application prefers it, as the
+    applications' filter does; the console lists the open ones oldest first (who waited most).
+    """
     conditions = _in_scope(principal)
     if status is not None:
         conditions.append(CallbackRequest.status == status)
+    if territory is not None:
+        conditions.append(_preferring([territory]))
     total = session.scalar(select(func.count()).select_from(CallbackRequest).where(*conditions))
+    order = (
+        (CallbackRequest.created_at, CallbackRequest.id)
+        if oldest_first
+        else (CallbackRequest.created_at.desc(), CallbackRequest.id.desc())
+    )
     items = session.scalars(
         select(CallbackRequest)
         .where(*conditions)
-        .order_by(CallbackRequest.created_at.desc(), CallbackRequest.id.desc())
+        .order_by(*order)
         .offset((page - 1) * page_size)
         .limit(page_size)
     )

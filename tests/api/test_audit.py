@@ -86,10 +86,12 @@ def test_admins_page_and_filter_the_log(
         "at",
         "actor",
         "api_key_id",
+        "account_id",
         "action",
         "resource",
         "resource_id",
         "detail",
     }
+    assert by_actor["items"][0]["account_id"] is None  # a key acted, not a console account
     bad = client.get("/api/v1/audit?page_size=1000", headers=admin_headers)
     assert bad.status_code == 422

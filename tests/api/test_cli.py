@@ -122,3 +122,49 @@ def test_purge_erases_only_old_applications(cli_db, capsys):
 
     code, out, _ = run(capsys, "purge", "--days", "10")
     assert code == 0 and out.startswith("1 applications")
+
+
+def test_create_account_then_disable_it(cli_db, capsys, monkeypatch):
+    import io
+
+    from api.models import Account
+    from api.services.accounts import sign_in
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    code, _, err = run(
+        capsys, "create-account", "Ada@Example.org", "--role", "admin", "--password-stdin"
+    )
+    assert code == 2 and "12 characters" in err
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("first admin password\n"))
+    code, out, _ = run(
+        capsys,
+        "create-account",
+        "Ada@Example.org",
+        "--role",
+        "admin",
+        "--name",
+        "Ada",
+        "--password-stdin",
+    )
+    assert code == 0 and "ada@example.org created (admin)" in out
+    with Session(cli_db.engine) as session:
+        account = session.scalar(select(Account))
+        assert (account.email, account.name, account.role) == ("ada@example.org", "Ada", "admin")
+        assert "first admin password" not in account.password_hash
+        result = sign_in(
+            session,
+            "ada@example.org",
+            "first admin password",
+            attempts=5,
+            lockout=timedelta(minutes=1),
+            session_length=timedelta(hours=1),
+        )
+        assert result.token is not None
+        session.commit()
+
+    code, out, _ = run(capsys, "disable-account", "ada@example.org")
+    assert code == 0
+    with Session(cli_db.engine) as session:
+        assert session.scalar(select(Account)).disabled_at is not None
+    assert run(capsys, "disable-account", "nobody@example.org")[0] == 2

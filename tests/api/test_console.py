@@ -1,4 +1,8 @@
-"""The operator console: sign-in with a key, CSRF, territory scoping, pages, forms and audit."""
+"""The operator console: sign-in with an account, CSRF, territory scoping, pages, forms, audit.
+
+Most tests sign in as "the person behind" an API key fixture: an account with the key's role and
+territories, named after it (`sign_in`), so that the API calls and the pages see the same data.
+"""
 
 import csv
 import html
@@ -12,12 +16,16 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from sqlalchemy import text as sql_text
 
 from api import enums
 from api.console.rendering import LABELS_FILE
-from api.console.security import CSRF_COOKIE, KEY_COOKIE
-from api.models import ApiKey, Application, AuditEntry, CallbackRequest
+from api.console.security import CSRF_COOKIE, SESSION_COOKIE
+from api.enums import Scope
+from api.models import Account, ApiKey, Application, AuditEntry, CallbackRequest
 from api.models.base import utcnow
+from api.security import split_token
+from api.services.accounts import create_account, disable_account, find_account
 from tests.api.application_helpers import count_applications, create, set_dates
 
 CONSOLE = "/console"
@@ -37,12 +45,40 @@ def csrf_of(response) -> str:
     return match.group(1)
 
 
-def sign_in(client: TestClient, headers: dict[str, str], **extra: str):
-    """Sign the client in with the key of `headers`; returns the answer to the form."""
+PASSWORD = "correct horse battery staple"
+_db: dict[str, object] = {}
+
+
+@pytest.fixture(autouse=True)
+def _test_session(session):
+    """The test's session, for the helpers that make the account behind a key."""
+    _db["session"] = session
+    yield
+    _db.clear()
+
+
+def account_for(headers: dict[str, str]) -> Account:
+    """The account of the person behind this key: its role and territories, named after it."""
+    session = _db["session"]
+    parts = split_token(headers["X-API-Key"])
+    assert parts is not None
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[0]))
+    email = f"{key.name}@emile.test"
+    account = find_account(session, email)
+    if account is None:
+        role = "admin" if Scope.keys_admin.value in key.scopes else "operator"
+        account = create_account(session, email, key.name, role, PASSWORD, key.territories)
+        session.commit()
+    return account
+
+
+def sign_in(client: TestClient, headers: dict[str, str], password: str = PASSWORD, **extra: str):
+    """Sign the client in as the person behind `headers`; returns the answer to the form."""
+    account = account_for(headers)
     token = csrf_of(client.get(SIGN_IN))
     return client.post(
         SIGN_IN,
-        data={"csrf_token": token, "key": headers["X-API-Key"], **extra},
+        data={"csrf_token": token, "email": account.email, "password": password, **extra},
         follow_redirects=False,
     )
 
@@ -91,17 +127,24 @@ def cookie_headers(response) -> dict[str, str]:
 # Signing in and out
 
 
-def test_a_good_key_signs_in_with_a_strict_httponly_cookie(client, operator_headers):
+def test_a_good_password_signs_in_with_a_strict_httponly_session_cookie(
+    client, session, operator_headers
+):
     response = sign_in(client, operator_headers)
 
     assert response.status_code == 303
     assert response.headers["location"] == LIST
-    key_cookie = cookie_headers(response)[KEY_COOKIE]
-    assert "HttpOnly" in key_cookie
-    assert "SameSite=strict" in key_cookie
-    assert "Path=/console" in key_cookie
-    assert "Secure" not in key_cookie  # plain http (a developer's machine)
+    session_cookie = cookie_headers(response)[SESSION_COOKIE]
+    assert "HttpOnly" in session_cookie
+    assert "SameSite=strict" in session_cookie
+    assert "Path=/console" in session_cookie
+    assert "Secure" not in session_cookie  # plain http (a developer's machine)
     assert CSRF_COOKIE in cookie_headers(response)  # a new CSRF secret with the new session
+    # The cookie holds a random id, never a credential; the database holds only its hash.
+    value = client.cookies.get(SESSION_COOKIE)
+    assert PASSWORD not in value and "@" not in value and len(value) == 43
+    stored = session.execute(sql_text("SELECT token_hash FROM console_sessions")).scalars().all()
+    assert value not in stored and len(stored) == 1
     page = client.get(LIST)
     assert page.status_code == 200
     assert "operator-all" in text(page)
@@ -116,72 +159,85 @@ def test_over_https_the_cookies_are_secure(app, operator_headers):
         assert "Secure" in cookie
 
 
-@pytest.mark.parametrize(
-    "typed",
-    ["", "   ", "not-a-key", "emk_000000000000_wrongsecret", "emk_é_x", "emk_\x00_x", "x" * 5000],
-)
-def test_a_bad_key_shows_the_form_again_in_french(client, typed):
-    token = csrf_of(client.get(SIGN_IN))
+@pytest.mark.parametrize("password", ["", "wrong password", "x" * 5000, "\x00"])
+def test_a_wrong_password_shows_the_form_again_with_the_address_kept(
+    client, operator_headers, password
+):
+    response = sign_in(client, operator_headers, password=password)
 
-    response = client.post(SIGN_IN, data={"csrf_token": token, "key": typed})
-
-    assert response.status_code == 401
+    assert response.status_code in (400, 401)
     assert '<html lang="fr">' in text(response)
-    assert "Collez votre clé" in text(response) or "n'est pas valide" in text(response)
-    assert KEY_COOKIE not in cookie_headers(response)
+    assert "mot de passe" in text(response)
+    assert 'value="operator-all@emile.test"' in text(response)
+    assert SESSION_COOKIE not in cookie_headers(response)
     assert client.get(LIST, follow_redirects=False).status_code == 303
 
 
-def test_a_revoked_key_cannot_sign_in(client, session, make_key):
-    headers = make_key("operator", name="op-revoked")
-    key = session.scalar(select(ApiKey).where(ApiKey.name == "op-revoked"))
-    key.revoked_at = utcnow()
-    session.commit()
+def test_an_unknown_address_is_refused_like_a_wrong_password(client, session):
+    token = csrf_of(client.get(SIGN_IN))
 
-    response = sign_in(client, headers)
+    response = client.post(
+        SIGN_IN, data={"csrf_token": token, "email": "nobody@emile.test", "password": PASSWORD}
+    )
 
     assert response.status_code == 401
-    assert "n'est pas valide ou a été désactivée" in text(response)
+    assert "Adresse e-mail ou mot de passe incorrect" in text(response)
+    assert ("console", "sign_in_failed", "account") in audit(session)
 
 
-def test_a_key_revoked_while_signed_in_stops_working_at_once(client, session, make_key):
-    headers = make_key("operator", name="op-later-revoked")
-    signed_in(client, headers)
-    key = session.scalar(select(ApiKey).where(ApiKey.name == "op-later-revoked"))
-    key.revoked_at = utcnow()
+def test_repeated_wrong_passwords_lock_the_account_and_are_audited(
+    client, session, operator_headers
+):
+    for _ in range(4):
+        assert sign_in(client, operator_headers, password="wrong password").status_code == 401
+    locked = sign_in(client, operator_headers, password="wrong password")
+    assert locked.status_code == 401
+    assert "bloqué" in text(locked)
+
+    # Locked: even the right password is refused for a while.
+    refused = sign_in(client, operator_headers)
+    assert refused.status_code == 401 and "bloqué" in text(refused)
+    assert SESSION_COOKIE not in cookie_headers(refused)
+    entries = audit(session)
+    assert entries.count(("operator-all@emile.test", "sign_in_failed", "account")) == 4
+    assert ("operator-all@emile.test", "sign_in_locked", "account") in entries
+
+    account = account_for(operator_headers)
+    account.locked_until = utcnow()  # the lock-out is over
+    session.commit()
+    assert sign_in(client, operator_headers).status_code == 303
+
+
+def test_a_disabled_account_cannot_sign_in(client, session, operator_headers):
+    disable_account(session, account_for(operator_headers))
+    session.commit()
+
+    response = sign_in(client, operator_headers)
+
+    assert response.status_code == 401
+    assert "Adresse e-mail ou mot de passe incorrect" in text(response)
+
+
+def test_an_account_disabled_while_signed_in_stops_working_at_once(
+    client, session, operator_headers
+):
+    signed_in(client, operator_headers)
+    disable_account(session, account_for(operator_headers))
     session.commit()
 
     response = client.get(LIST, follow_redirects=False)
 
     assert response.status_code == 303
     assert response.headers["location"].startswith(SIGN_IN)
-    assert 'emile_console_key=""' in cookie_headers(response)[KEY_COOKIE]  # cleared
+    assert 'emile_console_session=""' in cookie_headers(response)[SESSION_COOKIE]  # cleared
 
 
-def test_a_key_without_applications_read_gets_a_french_403(client, assistant_headers):
-    response = sign_in(client, assistant_headers)
+def test_an_expired_session_is_refused(client, session, operator_headers):
+    signed_in(client, operator_headers)
+    session.execute(sql_text("UPDATE console_sessions SET expires_at = created_at"))
+    session.commit()
 
-    assert response.status_code == 403
-    assert "Accès refusé" in text(response)
-    assert "ne permet pas de consulter les candidatures" in text(response)
-    assert KEY_COOKIE not in cookie_headers(response)
-
-
-def test_a_read_only_key_sees_no_forms_and_cannot_change(client, make_key, assistant_headers):
-    reference = create(client, assistant_headers)["reference"]
-    signed_in(client, make_key(scopes=["applications:read"], name="reader"))
-
-    page = client.get(f"{LIST}/{reference}")
-    assert page.status_code == 200
-    assert "Changer le statut" not in text(page) and "Effacer" not in text(page)
-    token = csrf_of(page)
-
-    changed = client.post(
-        f"{LIST}/{reference}/statut", data={"csrf_token": token, "status": "contacted"}
-    )
-    assert changed.status_code == 403
-    assert "pas de les modifier" in text(changed)
-    assert client.get(f"{CONSOLE}/rappels").status_code == 403
+    assert client.get(LIST, follow_redirects=False).status_code == 303
 
 
 @pytest.mark.parametrize(
@@ -212,8 +268,9 @@ def test_forms_need_the_cookie(client, path):
     assert response.headers["location"] == SIGN_IN
 
 
-def test_a_forged_cookie_is_sent_to_the_sign_in_page(client):
-    client.cookies.set(KEY_COOKIE, "emk_000000000000_forged", path="/console")
+@pytest.mark.parametrize("forged", ["A" * 43, "emk_000000000000_forged", "x" * 5000])
+def test_a_forged_cookie_is_sent_to_the_sign_in_page(client, forged):
+    client.cookies.set(SESSION_COOKIE, forged, path="/console")
 
     response = client.get(LIST, follow_redirects=False)
 
@@ -230,7 +287,8 @@ def test_after_sign_in_the_browser_goes_back_to_the_page_it_asked_for(client, op
         SIGN_IN,
         data={
             "csrf_token": csrf_of(form),
-            "key": operator_headers["X-API-Key"],
+            "email": account_for(operator_headers).email,
+            "password": PASSWORD,
             "suite": suite.replace("%2F", "/").replace("%3F", "?").replace("%3D", "="),
         },
         follow_redirects=False,
@@ -248,9 +306,10 @@ def test_sign_in_never_sends_the_browser_elsewhere(client, operator_headers, sui
     assert response.headers["location"] == LIST
 
 
-def test_sign_out_forgets_the_key(client, operator_headers):
+def test_sign_out_ends_the_session_on_the_server(client, session, operator_headers):
     signed_in(client, operator_headers)
     token = page_token(client)
+    old_cookie = client.cookies.get(SESSION_COOKIE)
 
     response = client.post(
         f"{CONSOLE}/deconnexion", data={"csrf_token": token}, follow_redirects=False
@@ -258,9 +317,13 @@ def test_sign_out_forgets_the_key(client, operator_headers):
 
     assert response.status_code == 303
     assert response.headers["location"].startswith(SIGN_IN)
-    assert 'emile_console_key=""' in cookie_headers(response)[KEY_COOKIE]
+    assert 'emile_console_session=""' in cookie_headers(response)[SESSION_COOKIE]
     assert client.get(LIST, follow_redirects=False).status_code == 303
     assert "Vous êtes déconnecté" in text(client.get(response.headers["location"]))
+    # The old cookie, replayed, is refused: the session ended on the server.
+    client.cookies.set(SESSION_COOKIE, old_cookie, path="/console")
+    assert client.get(LIST, follow_redirects=False).status_code == 303
+    assert ("operator-all@emile.test", "sign_out", "account") in audit(session)
 
 
 def test_signed_in_the_sign_in_page_goes_to_the_list(client, operator_headers):
@@ -332,10 +395,11 @@ def test_a_token_from_another_browser_is_refused(app, client, session, assistant
 def test_sign_in_needs_the_csrf_token_too(client, operator_headers):
     client.get(SIGN_IN)
 
-    response = client.post(SIGN_IN, data={"key": operator_headers["X-API-Key"]})
+    email = account_for(operator_headers).email
+    response = client.post(SIGN_IN, data={"email": email, "password": PASSWORD})
 
     assert response.status_code == 403
-    assert KEY_COOKIE not in cookie_headers(response)
+    assert SESSION_COOKIE not in cookie_headers(response)
 
 
 # Territories
@@ -457,12 +521,17 @@ def test_a_status_change_from_the_page_is_in_the_history_and_the_api(
     history = client.get(f"/api/v1/applications/{reference}/history", headers=operator).json()
     assert [(h["from_status"], h["to_status"], h["note"], h["actor"]) for h in history] == [
         (None, "new", None, "assistant"),
-        ("new", "contacted", "Appelée le matin.\nRappeler.", "op-paris"),
+        ("new", "contacted", "Appelée le matin.\nRappeler.", "op-paris@emile.test"),
     ]
     status_changes = session.scalars(
         select(AuditEntry).where(AuditEntry.action == "status_change")
     ).all()
-    assert [(e.actor, e.detail) for e in status_changes] == [("op-paris", "new -> contacted")]
+    assert [(e.actor, e.detail) for e in status_changes] == [
+        ("op-paris@emile.test", "new -> contacted")
+    ]
+    # The entry names the account, not a key.
+    assert status_changes[0].account_id == account_for(operator).id
+    assert status_changes[0].api_key_id is None
 
 
 @pytest.mark.parametrize(
@@ -548,7 +617,7 @@ def test_erasing_with_the_reference_typed_erases_for_good(
     assert count_applications(session) == 0
     assert session.scalars(select(CallbackRequest)).all() == []
     erase = session.scalar(select(AuditEntry).where(AuditEntry.action == "erase"))
-    assert (erase.actor, erase.detail) == ("op-erase", "requested by operator")
+    assert (erase.actor, erase.detail) == ("op-erase@emile.test", "requested by operator")
     assert client.get(f"/api/v1/applications/{reference}", headers=operator).status_code == 404
     assert client.get(f"{LIST}/{reference}").status_code == 404
 
@@ -735,7 +804,7 @@ def test_the_list_is_paginated(client, session, assistant_headers, operator_head
     )
 )
 def test_no_query_string_is_a_server_error(client, operator_headers, params):
-    if KEY_COOKIE not in client.cookies:
+    if SESSION_COOKIE not in client.cookies:
         signed_in(client, operator_headers)
 
     response = client.get(LIST, params=params)
@@ -780,7 +849,7 @@ def test_the_console_export_is_the_api_csv(client, session, assistant_headers, m
     assert rows[0][:3] == ["Référence", "Statut", "Date de candidature"]
     assert [row[3] for row in rows[1:]] == ["Hélène"]
     export = session.scalar(select(AuditEntry).where(AuditEntry.action == "export"))
-    assert (export.actor, export.detail) == ("op-export", "language=fr")
+    assert (export.actor, export.detail) == ("op-export@emile.test", "language=fr")
 
 
 # Audit
@@ -805,19 +874,19 @@ def test_every_read_change_and_erasure_is_audited_like_the_api(
     )
 
     assert audit(session)[start:] == [
-        ("op-audit", "list", "application"),
-        ("op-audit", "read", "application"),
-        ("op-audit", "history", "application"),
-        ("op-audit", "export", "application"),
-        ("op-audit", "status_change", "application"),
+        ("op-audit@emile.test", "list", "application"),
+        ("op-audit@emile.test", "read", "application"),
+        ("op-audit@emile.test", "history", "application"),
+        ("op-audit@emile.test", "export", "application"),
+        ("op-audit@emile.test", "status_change", "application"),
         # the page shown after the change
-        ("op-audit", "read", "application"),
-        ("op-audit", "history", "application"),
+        ("op-audit@emile.test", "read", "application"),
+        ("op-audit@emile.test", "history", "application"),
         # the confirmation step, then the erasure
-        ("op-audit", "read", "application"),
-        ("op-audit", "erase", "application"),
+        ("op-audit@emile.test", "read", "application"),
+        ("op-audit@emile.test", "erase", "application"),
         # the list shown after the erasure
-        ("op-audit", "list", "application"),
+        ("op-audit@emile.test", "list", "application"),
     ]
     entries = session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()[start:]
     assert entries[0].detail == "status=new q=(withheld) page=1 page_size=50"
@@ -859,11 +928,11 @@ def test_callback_requests_are_listed_and_closed_with_a_note(
     assert "par op-calls" in text(closed)
     api = client.get("/api/v1/callbacks?status=closed", headers=operator).json()
     assert [(c["id"], c["note"], c["closed_by"]) for c in api["items"]] == [
-        (first["id"], "Rappelé, intéressé.", "op-calls")
+        (first["id"], "Rappelé, intéressé.", "op-calls@emile.test")
     ]
     logged = [a for a in audit(session) if a[2] == "callbacks"]
-    assert ("op-calls", "update", "callbacks") in logged
-    assert ("op-calls", "read", "callbacks") in logged
+    assert ("op-calls@emile.test", "update", "callbacks") in logged
+    assert ("op-calls@emile.test", "read", "callbacks") in logged
 
 
 @pytest.mark.parametrize(
@@ -987,3 +1056,93 @@ def test_the_callbacks_page_shows_only_the_operator_s_territories(
         follow_redirects=False,
     )
     assert closing.status_code == 404
+
+
+def test_callbacks_filter_by_territory_oldest_first_with_the_person_s_language(
+    client, session, assistant_headers, operator_headers
+):
+    for phone, territory in (("+33611000021", "cantal"), ("+33611000022", "allier")):
+        create(client, assistant_headers, phone=phone, territory_preferences=[territory])
+    older = leave_callback(
+        client, assistant_headers, name="Amina Ancienne", phone="+33611000021", language="ar"
+    )
+    leave_callback(client, assistant_headers, name="Bola Récente", phone="+33611000021")
+    leave_callback(client, assistant_headers, name="Alix Allier", phone="+33611000022")
+    row = session.get(CallbackRequest, older["id"])
+    row.created_at = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    session.commit()
+    signed_in(client, operator_headers)
+
+    page = text(client.get(f"{CONSOLE}/rappels", params={"territory": "cantal"}))
+
+    assert "Alix Allier" not in page
+    assert page.index("Amina Ancienne") < page.index("Bola Récente")  # who waited longest first
+    assert "Arabe" in page
+    assert "2 demandes" in page
+    everyone = text(client.get(f"{CONSOLE}/rappels"))
+    assert "Alix Allier" in everyone and "3 demandes" in everyone
+    assert client.get(f"{CONSOLE}/rappels", params={"territory": "nowhere"}).status_code == 400
+
+
+# Languages
+
+
+def test_a_person_who_chose_english_gets_the_console_in_english(client, session, operator_headers):
+    account_for(operator_headers).language = "en"
+    session.commit()
+    signed_in(client, operator_headers)
+
+    page = text(client.get(LIST))
+
+    assert '<html lang="en">' in page
+    assert "Search a name or a reference" in page and "Rechercher" not in page
+    assert "Sign out" in page
+
+
+def test_the_language_switch_is_kept_in_the_account(client, session, operator_headers):
+    signed_in(client, operator_headers)
+    token = page_token(client, f"{CONSOLE}/rappels")
+
+    response = client.post(
+        f"{CONSOLE}/langue",
+        data={"csrf_token": token, "language": "en", "suite": f"{CONSOLE}/rappels"},
+        follow_redirects=False,
+    )
+
+    assert response.status_code == 303 and response.headers["location"] == f"{CONSOLE}/rappels"
+    assert "Callback requests" in text(client.get(f"{CONSOLE}/rappels"))
+    session.expire_all()
+    assert account_for(operator_headers).language == "en"
+    forged = client.post(f"{CONSOLE}/langue", data={"csrf_token": "0" * 64, "language": "fr"})
+    assert forged.status_code == 403
+
+
+def test_before_signing_in_the_page_follows_the_browser_or_the_link(client):
+    assert '<html lang="fr">' in text(client.get(SIGN_IN))
+    english = text(client.get(SIGN_IN, headers={"Accept-Language": "en-GB,en;q=0.8"}))
+    assert '<html lang="en">' in english and "Password" in english
+    assert "Mot de passe" in text(client.get(SIGN_IN, params={"lang": "fr"}))
+
+
+def test_every_console_text_is_translated_into_english():
+    from api.console.i18n import translations
+
+    english = translations("en")
+    for table, entries in yaml.safe_load(LABELS_FILE.read_text(encoding="utf-8")).items():
+        for code, french in entries.items():
+            assert english.gettext(str(french)) != str(french) or str(french) in {
+                "Agriculture",
+                "Bengali",
+                "Dari",
+                "Telegram",
+                "SMS",
+                "Description",
+                "Date",
+                "Note",
+                "Page",
+                "Contact",
+                "Type",
+                "Action",
+                "Session",
+                "Île-de-France",
+            }, (table, code)
