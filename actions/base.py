@@ -102,13 +102,22 @@ def language_asked_for(tracker: Tracker) -> str | None:
     """The supported language named in the latest message, if any.
 
     NLU may read a word it does not know ("Bench") as a language: only a language the
-    assistant speaks counts.
+    assistant speaks (declared complete in locales/languages.yml) counts.
     """
+    from bot.i18n import load_languages
+
+    complete = {language.code for language in load_languages().complete}
     for value in entity_values(tracker, "language"):
         code = language_code(value)
-        if code is not None:
+        # A language still being translated would show half its messages in French.
+        if code is not None and code in complete:
             return code
     return None
+
+
+def language_source_events(language: str, source: str) -> list[EventType]:
+    """Set the conversation's language and who set it ("choice", "hint", "detected")."""
+    return [SlotSet("language", language), SlotSet("language_source", source)]
 
 
 # Channel language codes that are another code here (Telegram gives "fa" for Persian).
