@@ -20,15 +20,28 @@ NUMBER_SUFFIXES = ("_count", "_number")
 
 # (placeholder name, value) → the text of that code in the conversation's language, or None.
 Labeller = Callable[[str, str], str | None]
+# A formatted value → the value as inserted into the text (bot/bidi.py isolates).
+Wrapper = Callable[[str], str]
 
 
-def format_value(name: str, value: Any, locale: Locale, label: Labeller | None = None) -> str:
-    """Text for one placeholder value; ValueError when it cannot be read as its name says."""
+def format_value(
+    name: str,
+    value: Any,
+    locale: Locale,
+    label: Labeller | None = None,
+    wrap: Wrapper | None = None,
+) -> str:
+    """Text for one placeholder value; ValueError when it cannot be read as its name says.
+
+    `wrap` applies to each value, and to each item of a list (not to the list: its commas
+    and "and" follow the text's direction).
+    """
+    keep: Wrapper = wrap or (lambda text: text)
     if isinstance(value, (list, tuple, set, frozenset)):
         items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value)
         parts = [_format_scalar(name, item, locale, label) for item in items]
-        return format_list([part for part in parts if part], locale=locale)
-    return _format_scalar(name, value, locale, label)
+        return format_list([keep(part) for part in parts if part], locale=locale)
+    return keep(_format_scalar(name, value, locale, label))
 
 
 def _format_scalar(name: str, value: Any, locale: Locale, label: Labeller | None) -> str:
