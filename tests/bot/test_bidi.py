@@ -16,8 +16,14 @@ from bot.channels.gsm import SmsStats, to_sms_friendly
 from bot.i18n import LOCALES_DIR
 from bot.nlg import CatalogueNLG
 
-SOURCE = "Your code is {reference_code}, we call {phone}, {first_name}; {adults_count} adults in {territory_names}."
-ARABIC = "رمزك {reference_code}، سنتصل بالرقم {phone}، {first_name}؛ {adults_count} بالغين في {territory_names}."
+SOURCE = (
+    "Your code is {reference_code}, we call {phone}, {first_name}; "
+    "{adults_count} adults in {territory_names}."
+)
+ARABIC = (
+    "رمزك {reference_code}، سنتصل بالرقم {phone}، {first_name}؛ "
+    "{adults_count} بالغين في {territory_names}."
+)
 
 
 @pytest.fixture()
