@@ -25,6 +25,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import SlotSpec, number_words, read_answer, shown_choices
 from actions.vocabulary import ANSWER_CHOICES, CHANNEL, LANGUAGE, SECTOR
+from bot.typed_choices import ascii_digits
 
 logger = logging.getLogger(__name__)
 
@@ -327,6 +328,7 @@ def find_reference(text: str) -> str | None:
     neighbouring words that make six characters with a digit, or written in capitals
     (codes may have no digit, and "cancel" or "please" are six letters long).
     """
+    text = ascii_digits(text)  # K٧P٤XM: codes typed on an Arabic or Persian keyboard
     whole = _as_code(text.strip())
     if whole:
         return whole
