@@ -103,15 +103,19 @@ def language_asked_for(tracker: Tracker) -> str | None:
     """The supported language named in the latest message, if any.
 
     NLU may read a word it does not know ("Bench") as a language: only a language the
-    assistant speaks (declared complete in locales/languages.yml) counts.
+    assistant speaks counts (declared complete in locales/languages.yml, unless chosen by
+    a payload).
     """
     from bot.i18n import load_languages
 
     complete = {language.code for language in load_languages().complete}
+    # A payload (a button, or a tester's `/choose_language{...}`) may pick any declared
+    # language; words read by NLU only a complete one: a language still being translated
+    # would show half its messages in French.
+    payload = str(tracker.latest_message.get("text") or "").startswith("/")
     for value in entity_values(tracker, "language"):
         code = language_code(value)
-        # A language still being translated would show half its messages in French.
-        if code is not None and code in complete:
+        if code is not None and (payload or code in complete):
             return code
     return None
 

@@ -84,6 +84,7 @@ def plan(
     offered: Iterable[str],
     complete: Collection[str],
     decide: Decide,
+    default: str = "fr",
 ) -> Plan:
     """The plan for one typed message, given the conversation's language and its source.
 
@@ -98,6 +99,8 @@ def plan(
     decision, language = _read_verdict(decide(speaking, text))
     if decision not in (SWITCH, ASK) or language is None or language == speaking:
         return Plan(detected=language)
+    if decision == ASK and speaking is None and language == default:
+        return Plan(detected=language)  # nothing chosen yet, and it is the default
     if language not in complete:
         return Plan(detected=language)
     if speaking is not None and decision == SWITCH and source in (CHOICE, HINT):
@@ -135,6 +138,7 @@ def plan_for_tracker(text: str, tracker: Any) -> Plan:
         offered=[str(code) for code in offered] if isinstance(offered, list) else [],
         complete={language.code for language in table.complete},
         decide=decide,
+        default=table.default,
     )
 
 

@@ -46,6 +46,8 @@ def test_never_an_unfinished_language_nor_the_current_one():
     assert planned("x y z", verdict("switch", "ti")).decision == KEEP
     assert planned("x y z", verdict("switch", "ar"), complete={"fr", "en"}).decision == KEEP
     assert planned("x y z", verdict("ask", "fr")).decision == KEEP
+    assert planned("x y z", verdict("ask", "fr"), current=None).decision == KEEP  # the default
+    assert planned("x y z", verdict("ask", "en"), current=None).decision == ASK
 
 
 def test_payloads_digits_and_ok_are_not_looked_at():

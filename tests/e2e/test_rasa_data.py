@@ -46,9 +46,13 @@ def test_stories_of_every_flow(model: Path, tmp_path: Path) -> None:
 
 
 # Floors well under what the model reaches (fr 0.976, en 0.976 accuracy on 2026-11-29):
-# falling under one means the NLU data or pipeline broke, not noise.
+# falling under one means the NLU data or pipeline broke, not noise. Languages added in
+# issue 10 (ar, prs, ps: every language with a held-out file) must reach 0.90 (the targets
+# of scripts/nlu_report.py, which is run here with --no-floors: the margins are these).
 MIN_INTENT_ACCURACY = 0.92
 MIN_INTENT_MACRO_F1 = 0.90
+MIN_NEW_LANGUAGE = 0.90
+MIN_NEW_LANGUAGE_EXAMPLES = 100
 
 
 def test_held_out_nlu_per_language(model: Path, tmp_path: Path) -> None:
@@ -63,6 +67,7 @@ def test_held_out_nlu_per_language(model: Path, tmp_path: Path) -> None:
             str(summary),
             "--results",
             str(tmp_path / "nlu-results"),
+            "--no-floors",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -77,3 +82,9 @@ def test_held_out_nlu_per_language(model: Path, tmp_path: Path) -> None:
         assert scores["examples"] >= 200, language
         assert scores["intent_accuracy"] >= MIN_INTENT_ACCURACY, (language, scores)
         assert scores["intent_macro_f1"] >= MIN_INTENT_MACRO_F1, (language, scores)
+    for language, scores in report["languages"].items():
+        if language in ("fr", "en"):
+            continue
+        assert scores["examples"] >= MIN_NEW_LANGUAGE_EXAMPLES, language
+        assert scores["intent_accuracy"] >= MIN_NEW_LANGUAGE, (language, scores)
+        assert scores["intent_macro_f1"] >= MIN_NEW_LANGUAGE, (language, scores)
