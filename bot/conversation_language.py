@@ -84,7 +84,6 @@ def plan(
     offered: Iterable[str],
     complete: Collection[str],
     decide: Decide,
-    default: str = "fr",
 ) -> Plan:
     """The plan for one typed message, given the conversation's language and its source.
 
@@ -99,14 +98,16 @@ def plan(
     decision, language = _read_verdict(decide(speaking, text))
     if decision not in (SWITCH, ASK) or language is None or language == speaking:
         return Plan(detected=language)
-    if decision == ASK and speaking is None and language == default:
-        return Plan(detected=language)  # nothing chosen yet, and it is the default
+    if decision == ASK and speaking is None:
+        # Nothing chosen yet and the message is not clear ("ok", a name): the language
+        # menu of the welcome is the question; no offer on top of it.
+        return Plan(detected=language)
     if language not in complete:
         return Plan(detected=language)
     if speaking is not None and decision == SWITCH and source in (CHOICE, HINT):
         decision = ASK  # detection never silently overrides a choice or the channel's hint
     if decision == ASK and language in set(offered):
-        if source == CHOICE or speaking is None:
+        if source == CHOICE:
             return Plan(detected=language)  # asked once; the person chose
         decision = SWITCH  # asked once, not answered, and still writing in it
     return Plan(decision=decision, language=language, detected=language)
@@ -138,7 +139,6 @@ def plan_for_tracker(text: str, tracker: Any) -> Plan:
         offered=[str(code) for code in offered] if isinstance(offered, list) else [],
         complete={language.code for language in table.complete},
         decide=decide,
-        default=table.default,
     )
 
 

@@ -46,8 +46,8 @@ def test_never_an_unfinished_language_nor_the_current_one():
     assert planned("x y z", verdict("switch", "ti")).decision == KEEP
     assert planned("x y z", verdict("switch", "ar"), complete={"fr", "en"}).decision == KEEP
     assert planned("x y z", verdict("ask", "fr")).decision == KEEP
-    assert planned("x y z", verdict("ask", "fr"), current=None).decision == KEEP  # the default
-    assert planned("x y z", verdict("ask", "en"), current=None).decision == ASK
+    # Nothing chosen yet and nothing clear: the welcome's language menu is the question.
+    assert planned("x y z", verdict("ask", "en"), current=None).decision == KEEP
 
 
 def test_payloads_digits_and_ok_are_not_looked_at():
@@ -67,8 +67,9 @@ def test_with_the_real_policy():
     pashto = "زه غواړم پوه شم چې ایا زه په دې پروګرام کې ګډون کولای شم"
     step = planned(pashto, decide, current=None)
     assert (step.decision, step.language) == (SWITCH, "ps")
-    for text in ("ok", "1", "merci", "oui"):
+    for text in ("ok", "1", "merci", "oui", "Amina"):
         assert planned(text, decide, current="ar", source="detected").decision == KEEP
+        assert planned(text, decide, current=None).decision == KEEP
 
 
 def test_the_menu_counts_as_the_question():
