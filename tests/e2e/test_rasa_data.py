@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.i18n import load_languages
 from tests.e2e.stack import BOT_VENV, ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -47,8 +48,9 @@ def test_stories_of_every_flow(model: Path, tmp_path: Path) -> None:
 
 # Floors well under what the model reaches (fr 0.976, en 0.976 accuracy on 2026-11-29):
 # falling under one means the NLU data or pipeline broke, not noise. Languages added in
-# issue 10 (ar, prs, ps: every language with a held-out file) must reach 0.90 (the targets
-# of scripts/nlu_report.py, which is run here with --no-floors: the margins are these).
+# issue 10 (ar, prs, ps: every language with a held-out file) must reach 0.90 once they
+# are declared complete (the targets of scripts/nlu_report.py, run here with --no-floors:
+# the margins are these).
 MIN_INTENT_ACCURACY = 0.92
 MIN_INTENT_MACRO_F1 = 0.90
 MIN_NEW_LANGUAGE = 0.90
@@ -82,8 +84,11 @@ def test_held_out_nlu_per_language(model: Path, tmp_path: Path) -> None:
         assert scores["examples"] >= 200, language
         assert scores["intent_accuracy"] >= MIN_INTENT_ACCURACY, (language, scores)
         assert scores["intent_macro_f1"] >= MIN_INTENT_MACRO_F1, (language, scores)
+    # Asserted once the language is declared complete (the lead flips it after review);
+    # reported before.
+    complete = {language.code for language in load_languages().complete}
     for language, scores in report["languages"].items():
-        if language in ("fr", "en"):
+        if language in ("fr", "en") or language not in complete:
             continue
         assert scores["examples"] >= MIN_NEW_LANGUAGE_EXAMPLES, language
         assert scores["intent_accuracy"] >= MIN_NEW_LANGUAGE, (language, scores)
