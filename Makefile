@@ -12,7 +12,7 @@ PY310 := $(VENV)/python3.10
 API_PY := $(VENV)/api/bin/python
 BOT_PY := $(VENV)/assistant/bin/python
 
-.PHONY: help setup run chat test lint format typecheck bench-api bench bench-channels sms-report lock postgres catalogs clean
+.PHONY: help setup run chat test lint format typecheck bench-api bench bench-channels bench-language language-report sms-report lock postgres catalogs clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -74,6 +74,12 @@ bench: setup ## Benchmark whole conversations over REST: our stack, bare parse, 
 
 bench-channels: setup ## Benchmark REST, Telegram and SMS side by side (fake provider servers)
 	$(BOT_PY) scripts/bench_channels.py
+
+bench-language: $(VENV)/assistant/.installed ## Language identification: time per message, memory added to Rasa
+	$(BOT_PY) scripts/bench_language.py --with-rasa
+
+language-report: $(VENV)/assistant/.installed ## Language identification accuracy on the held-out labelled set
+	$(BOT_PY) scripts/language_report.py tests/language/labelled.yml --output var/reports/language-identification.txt
 
 sms-report: setup ## SMS segments and encoding of a whole application, per language
 	mkdir -p var

@@ -8,7 +8,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, TypedDict
+from typing import Any, Final, TypedDict
 from urllib.parse import quote
 
 import httpx
@@ -68,6 +68,10 @@ class InvalidRequest(ApiError):
 
 class QuotaExceeded(InvalidRequest):
     """429 with a `*_quota` code: this phone made as many as the API accepts; not retried."""
+
+
+# The API's error code when a phone has made as many applications as it accepts.
+APPLICATION_QUOTA: Final = "application_quota"
 
 
 # ---------------------------------------------------------------- request bodies

@@ -17,6 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.api_client import APPLICATION_QUOTA
 from actions.base import (
     NOT_A_NAME_INTENTS,
     REQUESTED_SLOT,
@@ -333,6 +334,10 @@ class ActionSubmitApplication(Action):
             # Stored durably: it will be delivered; no reference can be promised yet.
             dispatcher.utter_message(response="utter_application_saved")
             dispatcher.utter_message(response="utter_next_steps")
+            return events
+        if status.error_code == APPLICATION_QUOTA:
+            # Trying again cannot help: the phone already made as many as the API accepts.
+            dispatcher.utter_message(response="utter_application_quota")
             return events
         # Refused for good by the API (kept in the outbox for an administrator).
         dispatcher.utter_message(response="utter_application_failed")

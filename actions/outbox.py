@@ -78,6 +78,40 @@ class OutboxStatus:
 
 
 @dataclass(frozen=True)
+class OutboxPurge:
+    """What one retention purge of the outbox deleted (or would), and the failing rows kept."""
+
+    delivered: int
+    refused: int
+    undelivered: int
+    refused_kept: int
+    retrying_kept: int
+    oldest_failing_days: float | None
+    failing_days: float
+
+    @property
+    def failing_kept(self) -> int:
+        """Rows that keep failing, still kept for an administrator."""
+        return self.refused_kept + self.retrying_kept
+
+    def lines(self, dry_run: bool) -> list[str]:
+        """The report, for the command and the action server's log."""
+        verb = "would be deleted" if dry_run else "deleted"
+        lines = [
+            f"outbox: {self.delivered} delivered, {self.refused} refused by the API and"
+            f" {self.undelivered} never delivered {verb}"
+        ]
+        if self.failing_kept:
+            lines.append(
+                f"outbox: {self.failing_kept} applications keep failing ({self.refused_kept}"
+                f" refused by the API, {self.retrying_kept} retrying; oldest queued"
+                f" {self.oldest_failing_days or 0:.1f} days ago), deleted"
+                f" {self.failing_days:g} days after"
+            )
+        return lines
+
+
+@dataclass(frozen=True)
 class DeliveryRound:
     """What one `deliver_due` did."""
 
@@ -182,6 +216,8 @@ class Outbox:
                 self._db.row_factory = sqlite3.Row
                 self._db.execute("PRAGMA busy_timeout=10000")
                 self._db.execute("PRAGMA synchronous=NORMAL")
+                # A deleted row or a cleared payload is overwritten with zeros in the file.
+                self._db.execute("PRAGMA secure_delete=ON")
             if not durable:
                 yield self._db
                 return
@@ -193,6 +229,17 @@ class Outbox:
                 yield self._db
             finally:
                 self._db.execute("PRAGMA synchronous=NORMAL")
+
+    def scrub(self) -> bool:
+        """Truncate the write-ahead log, where erased payloads linger (False: busy)."""
+        with self._connect() as db:
+            # Briefly: another process reading the file only delays this to the next time.
+            db.execute("PRAGMA busy_timeout=200")
+            try:
+                busy = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            finally:
+                db.execute("PRAGMA busy_timeout=10000")
+        return not busy
 
     def close(self) -> None:
         """Close the database connection (it reopens on next use)."""
@@ -295,13 +342,64 @@ class Outbox:
             cursor = db.execute(
                 "DELETE FROM outbox WHERE phone = ? AND state != ?", (phone, DELIVERED)
             )
+        self.scrub()
         return cursor.rowcount
 
     def forget(self, key: str) -> bool:
         """Delete one row, whatever its state."""
         with self._connect(durable=True) as db, self._transaction(db):
             cursor = db.execute("DELETE FROM outbox WHERE idempotency_key = ?", (key,))
+        self.scrub()
         return cursor.rowcount == 1
+
+    def purge(
+        self, *, delivered_days: float, failing_days: float, dry_run: bool = False
+    ) -> OutboxPurge:
+        """Delete the rows past their retention; count the failing rows kept meanwhile.
+
+        Delivered rows (a key and a reference, the payload cleared at delivery) go
+        `delivered_days` after delivery; rows the API refused go `failing_days` after the
+        refusal, and rows never delivered `failing_days` after they were queued.
+        """
+        now = self._clock()
+        delivered_before = now - delivered_days * 86400
+        failing_before = now - failing_days * 86400
+        rules = {
+            "delivered": ("state = ? AND finished_at < ?", (DELIVERED, delivered_before)),
+            "refused": ("state = ? AND finished_at < ?", (FAILED, failing_before)),
+            # Not while a delivery holds it: the API may be answering right now.
+            "undelivered": (
+                "state = ? AND created_at < ? AND (lease_until IS NULL OR lease_until <= ?)",
+                (PENDING, failing_before, now),
+            ),
+        }
+        counts: dict[str, int] = {}
+        with self._connect(durable=True) as db, self._transaction(db):
+            for name, (condition, params) in rules.items():
+                verb = "SELECT count(*)" if dry_run else "DELETE"
+                cursor = db.execute(f"{verb} FROM outbox WHERE {condition}", params)
+                counts[name] = int(cursor.fetchone()[0] if dry_run else cursor.rowcount)
+            refused, retrying, oldest = db.execute(
+                "SELECT sum(state = ?), sum(state = ? AND attempts > 0), min(created_at)"
+                " FROM outbox WHERE (state = ? OR (state = ? AND attempts > 0))"
+                " AND NOT (" + " OR ".join(f"({c})" for c, _ in rules.values()) + ")",
+                (
+                    FAILED,
+                    PENDING,
+                    FAILED,
+                    PENDING,
+                    *(p for _, params in rules.values() for p in params),
+                ),
+            ).fetchone()
+        if not dry_run and any(counts.values()):
+            self.scrub()
+        return OutboxPurge(
+            **counts,
+            refused_kept=int(refused or 0),
+            retrying_kept=int(retrying or 0),
+            oldest_failing_days=(now - oldest) / 86400 if oldest is not None else None,
+            failing_days=failing_days,
+        )
 
     # -- delivery bookkeeping
 
@@ -347,6 +445,9 @@ class Outbox:
                 " attempts = attempts + 1 WHERE idempotency_key = ? AND state != ?",
                 (DELIVERED, reference, self._clock(), key, DELIVERED),
             )
+        # The payload does not outlive its delivery, in the log either (secure_delete
+        # zeroed it in the database pages).
+        self.scrub()
 
     def _mark_retry(self, key: str, token: str, error: str) -> float:
         now = self._clock()
@@ -484,6 +585,16 @@ def _status(row: sqlite3.Row) -> OutboxStatus:
     )
 
 
+@dataclass(frozen=True)
+class OutboxRetention:
+    """How long the outbox keeps rows, and how often the worker purges it."""
+
+    delivered_days: float
+    failing_days: float
+    every_s: float
+    first_after_s: float = 60.0
+
+
 class OutboxWorker:
     """Background task delivering due applications; wake it after an enqueue."""
 
@@ -494,11 +605,14 @@ class OutboxWorker:
         *,
         poll_interval_s: float = 30.0,
         min_sleep_s: float = 0.05,
+        retention: OutboxRetention | None = None,
     ) -> None:
         """A worker for `outbox`, sending with `client` (or a function giving the client)."""
         self.outbox = outbox
         self._client = client
         self.poll_interval_s = poll_interval_s
+        self.retention = retention
+        self._next_purge = 0.0
         # Floor on the pause between rounds: a clock oddity must not become a busy loop.
         self.min_sleep_s = min_sleep_s
         self._wake = asyncio.Event()
@@ -515,6 +629,8 @@ class OutboxWorker:
         if not self.running:
             self._wake = asyncio.Event()
             self._stopping = False
+            if self.retention is not None:
+                self._next_purge = time.monotonic() + self.retention.first_after_s
             self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox")
 
     def wake(self) -> None:
@@ -532,6 +648,22 @@ class OutboxWorker:
                 await task
         await self.outbox.drain()
 
+    async def _purge_if_due(self) -> None:
+        retention = self.retention
+        if retention is None or time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + retention.every_s
+        report = await asyncio.to_thread(
+            self.outbox.purge,
+            delivered_days=retention.delivered_days,
+            failing_days=retention.failing_days,
+        )
+        deleted, *failing = report.lines(dry_run=False)
+        logger.info("retention: %s", deleted)
+        for line in failing:
+            # An operator must look at these before they go (requeue or contact the person).
+            logger.warning("retention: %s", line)
+
     def _current_client(self) -> EmileApiClient:
         return self._client if isinstance(self._client, EmileApiClient) else self._client()
 
@@ -540,6 +672,7 @@ class OutboxWorker:
             # Cleared before the round: a wake() during it makes the next pause end at once.
             self._wake.clear()
             try:
+                await self._purge_if_due()
                 await self.outbox.deliver_due(self._current_client())
                 until_due = self.outbox.seconds_until_due()
             except Exception:
@@ -547,6 +680,8 @@ class OutboxWorker:
                 logger.exception("outbox worker: delivery round failed")
                 until_due = self.poll_interval_s
             pause = self.poll_interval_s if until_due is None else until_due
+            if self.retention is not None:
+                pause = min(pause, self._next_purge - time.monotonic())
             pause = max(min(pause, self.poll_interval_s), self.min_sleep_s)
             # Not asyncio.wait_for: on Python 3.10 it swallows a cancellation that arrives
             # just as the event is set (wake() then stop()), and the worker would never stop.
@@ -600,7 +735,15 @@ def _build_service(settings: Settings) -> OutboxService:
     def client() -> EmileApiClient:
         return shared_client(settings)
 
-    worker = OutboxWorker(outbox, client, poll_interval_s=settings.outbox_poll_interval_s)
+    retention = OutboxRetention(
+        delivered_days=settings.outbox_delivered_days,
+        failing_days=settings.outbox_failing_days,
+        every_s=settings.purge_every_s,
+        first_after_s=min(60.0, settings.purge_every_s),
+    )
+    worker = OutboxWorker(
+        outbox, client, poll_interval_s=settings.outbox_poll_interval_s, retention=retention
+    )
     return OutboxService(outbox, worker, client)
 
 

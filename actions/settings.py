@@ -33,16 +33,23 @@ class Settings:
     outbox_backoff_cap_s: float = 300.0
     # How often the worker looks for due deliveries when nobody wakes it.
     outbox_poll_interval_s: float = 30.0
+    # Retention (docs/personal-data.md): a delivered row (its key and reference; the payload
+    # goes at delivery) is deleted after this many days; a row that keeps failing (refused
+    # by the API, or never delivered) is reported meanwhile and deleted after this many.
+    outbox_delivered_days: float = 30.0
+    outbox_failing_days: float = 30.0
+    # How often the action server purges the outbox (the same setting as the Rasa server).
+    purge_every_s: float = 24 * 3600.0
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def _float(env: Mapping[str, str], name: str, default: float, unit: str = "seconds") -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
+        raise SettingsError(f"{name} must be a number of {unit}, not {raw!r}") from None
     if not value > 0:
         raise SettingsError(f"{name} must be more than 0, not {raw!r}")
     return value
@@ -70,7 +77,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     EMILE_API_URL (server root; `/api/v1` is added), EMILE_API_KEY or EMILE_API_KEY_FILE
     (default `<EMILE_DATA_DIR>/assistant.key`), EMILE_API_TIMEOUT_S, EMILE_OUTBOX_PATH
     (default `<EMILE_DATA_DIR>/outbox.db`), EMILE_OUTBOX_BACKOFF_BASE_S,
-    EMILE_OUTBOX_BACKOFF_CAP_S, EMILE_OUTBOX_POLL_S; EMILE_DATA_DIR defaults to `var/`.
+    EMILE_OUTBOX_BACKOFF_CAP_S, EMILE_OUTBOX_POLL_S, EMILE_OUTBOX_DELIVERED_DAYS,
+    EMILE_OUTBOX_FAILING_DAYS, EMILE_PURGE_EVERY_S; EMILE_DATA_DIR defaults to `var/`.
     """
     env = os.environ if environ is None else environ
     data_dir = _path(env, "EMILE_DATA_DIR", DEFAULT_DATA_DIR)
@@ -97,4 +105,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         outbox_backoff_base_s=backoff_base,
         outbox_backoff_cap_s=backoff_cap,
         outbox_poll_interval_s=_float(env, "EMILE_OUTBOX_POLL_S", Settings.outbox_poll_interval_s),
+        outbox_delivered_days=_float(
+            env, "EMILE_OUTBOX_DELIVERED_DAYS", Settings.outbox_delivered_days, "days"
+        ),
+        outbox_failing_days=_float(
+            env, "EMILE_OUTBOX_FAILING_DAYS", Settings.outbox_failing_days, "days"
+        ),
+        purge_every_s=_float(env, "EMILE_PURGE_EVERY_S", Settings.purge_every_s),
     )

@@ -3,7 +3,8 @@
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+# What opens a session: a sessionmaker, or in tests the test's own session.
+SessionFactory = Callable[[], AbstractContextManager[Session]]
 
 # Execution option of the engine behind read sessions: their transactions begin deferred.
 READ_ONLY = "emile_read_only"
@@ -109,7 +113,7 @@ def make_read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine.execution_options(**options), expire_on_commit=False)
 
 
-def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
+def session_scope(factory: SessionFactory) -> Iterator[Session]:
     """Yield a session that commits on success and rolls back on error."""
     with factory() as session:
         try:

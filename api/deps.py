@@ -4,13 +4,16 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.db import session_scope
+from api.audit import ReadAudit
+from api.db import SessionFactory, session_scope
 from api.enums import Scope
 from api.errors import ApiError
+from api.key_cache import PrincipalCache
 from api.limits import RequestRateLimiter
 from api.models import ApiKey
 from api.security import Principal, secret_matches, split_token
@@ -66,19 +69,39 @@ def authenticate(session: Session, token: str | None) -> Principal:
     )
 
 
-def get_principal(
+def _check_key(sessions: SessionFactory, token: str | None) -> Principal:
+    """Read and check the presented key in a short read transaction of its own."""
+    with sessions() as session:
+        principal = authenticate(session, token)
+        session.commit()
+    return principal
+
+
+async def get_principal(
     request: Request,
-    session: ReadSessionDep,
     token: Annotated[str | None, Security(api_key_header)],
 ) -> Principal:
     """The API key this request presents (401 otherwise), within its request rate (429)."""
-    principal = authenticate(session, token)
-    # The handler runs in another threadpool slot: holding the connection until then lets
-    # waiting requests take every slot, and nothing moves any more.
-    session.commit()
+    cache: PrincipalCache = request.app.state.principal_cache
+    principal = cache.get(token) if token else None
+    if principal is None:
+        # Its own transaction, closed before the handler runs: holding the connection until
+        # then let waiting requests take every pool slot, and nothing moved any more.
+        principal = await run_in_threadpool(_check_key, request.app.state.read_sessionmaker, token)
+        assert token is not None
+        cache.put(token, principal)
     limiter: RequestRateLimiter = request.app.state.rate_limiter
     limiter.check(principal.key_id)
     return principal
+
+
+async def get_read_audit(request: Request) -> ReadAudit:
+    """Where reads are audited (written in batches)."""
+    audit: ReadAudit = request.app.state.read_audit
+    return audit
+
+
+ReadAuditDep = Annotated[ReadAudit, Depends(get_read_audit)]
 
 
 def require(*scopes: Scope) -> Callable[[Principal], Awaitable[Principal]]:

@@ -7,9 +7,11 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from api.audit import ReadAudit
 from api.console import install_console
 from api.db import DeletedDataScrubber, make_engine, make_read_sessionmaker, make_sessionmaker
 from api.errors import ErrorBody, install_error_handlers
+from api.key_cache import PrincipalCache
 from api.limits import BodySizeLimit, RequestRateLimiter
 from api.routes import ROUTERS
 from api.services.page_cache import PageCache
@@ -27,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        app.state.read_audit.close()
         scrubber.close()
         engine.dispose()
 
@@ -44,6 +47,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.read_sessionmaker = make_read_sessionmaker(engine)
     app.state.scrubber = scrubber
+    app.state.principal_cache = PrincipalCache(settings.key_cache_seconds)
+    # Through app.state, so that tests which swap the session factories swap its writes too.
+    app.state.read_audit = ReadAudit(
+        lambda: app.state.sessionmaker(), settings.audit_batch_ms / 1000
+    )
     app.state.page_cache = PageCache()
     app.state.rate_limiter = RequestRateLimiter.from_setting(settings.rate_limit)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

@@ -29,6 +29,12 @@ class Settings(BaseSettings):
     applications_per_phone: int = Field(default=3, ge=1, alias="EMILE_APPLICATIONS_PER_PHONE")
     callbacks_per_phone: int = Field(default=3, ge=1, alias="EMILE_OPEN_CALLBACKS_PER_PHONE")
     phone_quota_days: int = Field(default=30, ge=1, alias="EMILE_PHONE_QUOTA_DAYS")
+    # How long a checked API key is trusted without reading it again: a key revoked by
+    # `emile-api revoke-key` (another process) stops working within this time. 0: never kept.
+    key_cache_seconds: float = Field(default=5.0, ge=0, alias="EMILE_KEY_CACHE_SECONDS")
+    # Read audit entries are written together at most this often; a crash loses at most this
+    # much of them (changes are audited in their own transaction). 0: one write per read.
+    audit_batch_ms: int = Field(default=50, ge=0, alias="EMILE_AUDIT_BATCH_MS")
 
     @property
     def effective_database_url(self) -> str:

@@ -1,31 +1,40 @@
 """Which language a message is written in, and whether the conversation should follow it.
 
-Pure and offline: Unicode scripts, the word lists of `data/language_words.yml` and, for
-French vs English, Ukrainian vs Russian and Arabic vs Persian when no word or letter
-decides, the n-gram models shipped inside the `lingua-language-detector` wheel (loaded on
-first use, restricted to those six languages; `preload()` loads them at start-up).
+Pure and offline: Unicode scripts, letters, the word lists of `data/language_words.yml`
+(bot/language_words.py) and, for French vs English, Ukrainian vs Russian and Arabic vs
+Persian, the n-gram models shipped inside the `lingua-language-detector` wheel
+(bot/language_model.py; loaded on first use, `preload()` loads them at start-up). Nothing
+is read at import time.
 
 API (codes are those of `locales/languages.yml`):
 
 - `identify(text) -> Identification(language, confidence, reason, words)`: the best guess
   (None when the text has no letters: digits, emoji, punctuation) with a confidence in
-  [0, 1], a short machine-readable `reason` ("script", "letters", "words", "lingua",
-  "arabizi", "no-letters") and the number of words counted.
-- `decide(current, text, *, explicit=None, hint=None, asked=False) -> Verdict(action,
-  language, identification)` with `action` one of `Action.KEEP`, `Action.SWITCH`,
-  `Action.ASK`. Order of authority: the person's explicit choice (`explicit`, e.g. a menu
-  pick or "parle français"), then the channel's hint (`hint`, Telegram `language_code`;
-  `fa` means Dari), then detection, then the question:
+  [0, 1], a short machine-readable `reason` ("script", "letters", "words", "arabizi";
+  "lingua" for the n-gram model alone, "default" for no evidence at all, "no-letters") and
+  the number of words that make it long (names, numbers and the small talk of
+  `data/language_words.yml` — ok, merci, thank you, salam — not counted).
+- `decide(current, text, *, explicit=None, hint=None, asked=False, available=None) ->
+  Verdict(action, language, identification)` with `action` one of `Action.KEEP`,
+  `Action.SWITCH`, `Action.ASK`. `available` is the languages the assistant may move to
+  (default: those declared complete in locales/languages.yml); `Verdict.language` is always
+  one of them, the current language, the explicit choice or None. Order of authority: the
+  person's explicit choice (`explicit`, e.g. a menu pick or "parle français"), then the
+  channel's hint (`hint`, Telegram `language_code`; `fa` means Dari), then detection, then
+  the question:
     * explicit choice -> SWITCH to it (KEEP if it is already the current one);
-    * no current language: the hint if any becomes the current one; with neither, a clear
-      message -> SWITCH, anything else -> ASK (`language` is the best guess or None);
-    * a current language: only a *clear* message (at least `MIN_WORDS` words and
-      `MIN_CONFIDENCE`) in another language changes anything, and then the answer is ASK
-      (the conversation layer asks once, in both languages); with `asked=True` (already
-      asked once in this conversation) the same clear message is a SWITCH.
+    * no current language: the hint (if available) becomes it, SWITCH; with no hint, a clear
+      message -> SWITCH, anything else -> ASK (`language` is the best available guess or
+      None). A clear message against the hint -> ASK (between the hint and `language`);
+    * a current language: only a *clear* message (see `is_clear`) in another available
+      language changes anything, and then the answer is ASK (the conversation layer asks
+      once, in both languages); with `asked=True` (already asked once in this
+      conversation) the same clear message is a SWITCH.
   "ok", "1", "oui", "merci", "salam", an emoji, a name, a phone number or a reference code
   are never clear, so they never move the language.
-- `is_clear(identification)`: whether an identification may move the language.
+- `is_clear(identification)`: whether an identification may move the language: at least
+  `MIN_WORDS` counted words, `MIN_CONFIDENCE`, and words, letters or script behind it (the
+  n-gram model alone is never enough).
 - `preload()`: load the models now (the Rasa server calls it at start-up).
 """
 
@@ -35,34 +44,50 @@ import enum
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
-import yaml
+from bot.language_model import probabilities
+from bot.language_words import fold, word_lists
 
-if TYPE_CHECKING:
-    from lingua import LanguageDetector
-
-WORDS_FILE: Final = Path(__file__).resolve().parent.parent / "data" / "language_words.yml"
-
-# Thresholds chosen on tests/bot/language_dev.yml with scripts/language_report.py (see the
-# report of issue 10): below them a message never moves the language.
+# Below these a message never moves the language. Chosen on tests/bot/language_dev.yml with
+# `scripts/language_report.py tests/bot/language_dev.yml --sweep` (2026-12-01): with 2
+# counted words a no_switch message ("12 rue de la République") is clear below 0.99; with 3
+# none is at any confidence and no message is clear and wrong at any setting. 0.85 leaves a
+# margin for unseen messages at the cost of a few short ones (187 clear instead of 198).
 MIN_WORDS: Final = 3
 MIN_CONFIDENCE: Final = 0.85
+# A clear message has the language's own words, letters or script: the n-gram model alone
+# reads "man kar mekhaham" (Dari in Latin letters) as French.
+EVIDENCE_REASONS: Final = frozenset({"script", "letters", "words", "arabizi"})
+
+# A pasted page says no more about its language than its beginning, and costs more to read.
+MAX_CHARS: Final = 1000
 
 # Channel codes that are another code here (Telegram gives "fa" for any Persian).
 HINT_ALIASES: Final[Mapping[str, str]] = {"fa": "prs", "per": "prs", "pus": "ps"}
 
-# Each matching word multiplies the odds of its language by this much.
+# Evidence, in log-odds: a listed word; a letter only one language of the script uses; a
+# letter only a family uses (Persian letters, Arabic ة أ); a keyboard variant (ي ك vs ی ک),
+# weak because people type Dari on Arabic keyboards. At most LETTER_CAP letters count.
 WORD_WEIGHT: Final = math.log(6.0)
-# Letters only one language of the script uses weigh more than a word.
-LETTER_WEIGHT: Final = math.log(20.0)
+STRONG_LETTER: Final = math.log(20.0)
+FAMILY_LETTER: Final = math.log(10.0)
+KEYBOARD_LETTER: Final = math.log(3.0)
+LETTER_CAP: Final = 3
+# How much the n-gram model counts once words or letters have spoken.
+MODEL_WEIGHT_WITH_EVIDENCE: Final = 0.4
 
-# What the model is taken to say of a language it has no model for.
-UNMODELLED_PROBABILITY: Final = 0.2
+# What the model is taken to say of a language it has no model for, and the least it may
+# say of any: one word's n-grams can make it sure of the wrong language ("thx" -> French).
+UNMODELLED_PROBABILITY: Final = 0.1
+PROBABILITY_FLOOR: Final = 0.02
+
+# From this share of its letters (and at least two), a message partly in Latin letters is in
+# the other script: "عندي titre de séjour" is Arabic.
+OTHER_SCRIPT_SHARE: Final = 0.1
 
 # Scripts: a letter's script is read from its Unicode name's first word.
 _SCRIPT_OF_NAME: Final[Mapping[str, str]] = {
@@ -78,13 +103,14 @@ _SCRIPT_LANGUAGE: Final[Mapping[str, str]] = {"ethiopic": "ti", "bengali": "bn"}
 # Letters that belong to one language of a script (or a family, for Persian letters).
 _UK_LETTERS: Final = frozenset("іїєґ")
 _RU_LETTERS: Final = frozenset("ыэъё")
+_UK_APOSTROPHE: Final = re.compile(r"(?<=[а-яіїєґ])['’ʼ](?=[а-яіїєґ])")
 _PS_LETTERS: Final = frozenset("ټډړږښګڼېۍځڅ")
 _PERSIAN_LETTERS: Final = frozenset("پچژگ")  # Dari and Pashto, never Arabic
 _PERSIAN_KEYBOARD: Final = frozenset("یک")  # U+06CC, U+06A9: Persian/Pashto keyboards
-_ARABIC_LETTERS: Final = frozenset("ةىكيأإؤئڭڨ")  # Arabic keyboards, Maghreb letters
-
+_ARABIC_LETTERS: Final = frozenset("ةىأإؤڭڨ")  # hardly in Dari or Pashto (ئ is Pashto too)
+_ARABIC_KEYBOARD: Final = frozenset("يك")  # U+064A, U+0643
 # Arabizi: a digit standing for a letter (3 ع, 7 ح, 9 ق, 2 ء, 5 خ) between or before letters.
-_ARABIZI_TOKEN: Final = re.compile(r"^[a-z]*[23579][a-z]*$")
+_ARABIZI_TOKEN: Final = re.compile(r"^[a-zA-Z]*[23579][a-zA-Z]*$")
 _VOWELS: Final = frozenset("aeiouy")
 # A word: letters with their combining marks (Bengali vowel signs are marks, not \w) and
 # digits; anything else (spaces, punctuation, ZWNJ, emoji) separates words.
@@ -122,13 +148,14 @@ class Verdict:
 
 def identify(text: str) -> Identification:
     """The language of a message (None when it has no letters)."""
-    tokens = [token for token in _words_of(text.lower()) if _has_letter(token)]
+    text = text[:MAX_CHARS]
+    cased = [token for token in _words_of(text) if _has_letter(token)]
+    tokens = [token.lower() for token in cased]
     counts = _script_counts(text)
     if not counts:
         return Identification(None, 0.0, "no-letters", 0)
-    script, letters = max(counts.items(), key=lambda item: item[1])
-    share = letters / sum(counts.values())
-    words = len(tokens)
+    script, share = _main_script(counts)
+    words = _counted_words(script, cased)
     if script in _SCRIPT_LANGUAGE:
         return Identification(_SCRIPT_LANGUAGE[script], share, "script", words)
     if script == "cyrillic":
@@ -136,7 +163,7 @@ def identify(text: str) -> Identification:
     elif script == "arabic":
         language, confidence, reason = _within_arabic(text, tokens)
     elif script == "latin":
-        language, confidence, reason = _within_latin(text, tokens)
+        language, confidence, reason = _within_latin(cased, tokens)
     else:
         return Identification(None, 0.0, "no-letters", words)
     return Identification(language, round(confidence * share, 4), reason, words)
@@ -146,6 +173,7 @@ def is_clear(identification: Identification) -> bool:
     """Whether a message is long and sure enough to move the conversation's language."""
     return (
         identification.language is not None
+        and identification.reason in EVIDENCE_REASONS
         and identification.words >= MIN_WORDS
         and identification.confidence >= MIN_CONFIDENCE
     )
@@ -167,36 +195,42 @@ def decide(
     explicit: str | None = None,
     hint: str | None = None,
     asked: bool = False,
+    available: Collection[str] | None = None,
 ) -> Verdict:
     """Keep, switch or ask, following the order of authority of the module docstring."""
     identification = identify(text)
+    offered = frozenset(available) if available is not None else _complete_codes()
     chosen = normalise_code(explicit)
     current = normalise_code(current)
     if chosen is not None:
         action = Action.KEEP if chosen == current else Action.SWITCH
         return Verdict(action, chosen, identification)
+    detected = identification.language if identification.language in offered else None
+    clear = detected is not None and is_clear(identification)
     if current is None:
-        current = normalise_code(hint)
+        hinted = normalise_code(hint)
+        current = hinted if hinted in offered else None
         if current is not None:
             # The hint is a language the person can read: take it, unless a clear message
             # says otherwise (then ask, the hint's language being the other option).
-            if is_clear(identification) and identification.language != current:
-                return Verdict(Action.ASK, identification.language, identification)
+            if clear and detected != current:
+                return Verdict(Action.ASK, detected, identification)
             return Verdict(Action.SWITCH, current, identification)
-        if is_clear(identification):
-            return Verdict(Action.SWITCH, identification.language, identification)
-        return Verdict(Action.ASK, identification.language, identification)
-    if not is_clear(identification) or identification.language == current:
+        if clear:
+            return Verdict(Action.SWITCH, detected, identification)
+        return Verdict(Action.ASK, detected, identification)
+    if not clear or detected == current:
         return Verdict(Action.KEEP, current, identification)
-    action = Action.SWITCH if asked else Action.ASK
-    return Verdict(action, identification.language, identification)
+    return Verdict(Action.SWITCH if asked else Action.ASK, detected, identification)
 
 
 def preload() -> None:
     """Load the word lists and the n-gram models now rather than on the first message."""
-    _words()
-    for group in _LINGUA_GROUPS:
-        _detector(group)
+    word_lists()
+    # lingua reads a language's models on first use, unless a letter of one language decides:
+    # one text per script without such letters.
+    for sample in ("bonjour, hello", "добрий вечер", "السلام عليكم"):
+        identify(sample)
 
 
 # ---------------------------------------------------------------- scripts
@@ -205,6 +239,32 @@ def preload() -> None:
 def _words_of(text: str) -> list[str]:
     """The words of a text, combining marks kept with their letters."""
     return [match.group() for match in _WORD.finditer(text)]
+
+
+def _counted_words(script: str, cased: list[str]) -> int:
+    """How many words make the message long: not names, numbers or small talk.
+
+    "Fatima Zahra El Idrissi" (capitalised, in no word list), "محمد نبی کریمی" (listed names),
+    "10h", "2eme" and "ok merci beaucoup" or "thank you very much" are words of no language,
+    or of every language: they must not make a message long enough to move the language.
+    Arabizi words ("3afak") count.
+    """
+    lists = word_lists()
+    known = lists.known(script)
+    counted = 0
+    for token in cased:
+        folded = fold(script, token)
+        if (
+            folded in lists.small_talk
+            or folded in lists.borrowed
+            or lists.is_name(folded)
+            or (token[0].isupper() and folded not in known)
+        ):
+            continue
+        if any(char.isdigit() for char in token) and not _is_arabizi(token):
+            continue
+        counted += 1
+    return counted
 
 
 def _has_letter(token: str) -> bool:
@@ -222,6 +282,24 @@ def _script_counts(text: str) -> dict[str, int]:
     return counts
 
 
+def _main_script(counts: Mapping[str, int]) -> tuple[str, float]:
+    """The script a message is written in, and how much of it is in that script.
+
+    Latin words inside another script are mostly names, places and French words ("ሰላም
+    Paris", "আমি Saint-Denis এ থাকি"): the other script wins from a tenth of the letters,
+    and the Latin part only halves its share of doubt.
+    """
+    total = sum(counts.values())
+    others = {script: count for script, count in counts.items() if script != "latin"}
+    if others:
+        script, count = max(others.items(), key=lambda item: item[1])
+        if count >= 2 and count >= OTHER_SCRIPT_SHARE * total:
+            latin = counts.get("latin", 0) / total
+            return script, (count + 0.5 * latin * total) / total
+    script, count = max(counts.items(), key=lambda item: item[1])
+    return script, count / total
+
+
 @cache
 def _script_of(char: str) -> str | None:
     name = unicodedata.name(char, "")
@@ -232,96 +310,94 @@ def _script_of(char: str) -> str | None:
 
 
 def _within_cyrillic(lowered: str, tokens: list[str]) -> tuple[str, float, str]:
-    scores = _word_scores("cyrillic", tokens)
+    # An apostrophe inside a word is Ukrainian ("сім'я", "п'ять"); Russian writes ъ.
+    apostrophes = len(_UK_APOSTROPHE.findall(lowered))
     letters = {
-        "uk": sum(char in _UK_LETTERS for char in lowered),
-        "ru": sum(char in _RU_LETTERS for char in lowered),
+        "uk": _letter_weight(lowered, _UK_LETTERS, STRONG_LETTER)
+        + STRONG_LETTER * min(apostrophes, LETTER_CAP),
+        "ru": _letter_weight(lowered, _RU_LETTERS, STRONG_LETTER),
     }
-    return _resolve("cyrillic", tokens, scores, letters)
+    return _resolve("cyrillic", tokens, letters)
 
 
 def _within_arabic(text: str, tokens: list[str]) -> tuple[str, float, str]:
-    scores = _word_scores("arabic", tokens)
-    pashto = sum(char in _PS_LETTERS for char in text)
-    persian = sum(char in _PERSIAN_LETTERS or char in _PERSIAN_KEYBOARD for char in text)
-    arabic = sum(char in _ARABIC_LETTERS for char in text)
-    # Persian letters say "Dari or Pashto": they count against Arabic only.
-    letters = {"ps": pashto * 2 + persian, "prs": persian, "ar": arabic}
-    return _resolve("arabic", tokens, scores, letters)
+    persian = _letter_weight(text, _PERSIAN_LETTERS | _PERSIAN_KEYBOARD, FAMILY_LETTER)
+    arabic = _letter_weight(text, _ARABIC_LETTERS, FAMILY_LETTER)
+    # The article al- is Arabic; Dari and Pashto keep it only in a few borrowed words.
+    arabic += FAMILY_LETTER * min(sum(token.startswith("ال") for token in tokens), LETTER_CAP)
+    arabic += _letter_weight(text, _ARABIC_KEYBOARD, KEYBOARD_LETTER)
+    # Persian letters say "Dari or Pashto": they count for both, against Arabic.
+    letters = {
+        "ps": persian + _letter_weight(text, _PS_LETTERS, STRONG_LETTER),
+        "prs": persian,
+        "ar": arabic,
+    }
+    return _resolve("arabic", tokens, letters)
 
 
-def _within_latin(text: str, tokens: list[str]) -> tuple[str, float, str]:
-    scores = _word_scores("latin", tokens)
-    arabizi = sum(_is_arabizi(token) for token in tokens)
-    letters = {"ar": arabizi}
-    return _resolve("latin", tokens, scores, letters, letters_reason="arabizi")
+def _within_latin(cased: list[str], tokens: list[str]) -> tuple[str, float, str]:
+    arabizi = sum(_is_arabizi(token) for token in cased)
+    letters = {"ar": STRONG_LETTER * min(arabizi, LETTER_CAP)}
+    return _resolve("latin", tokens, letters, letters_reason="arabizi")
+
+
+def _letter_weight(text: str, letters: frozenset[str], weight: float) -> float:
+    """Evidence from letters of one language: a few are enough, many say no more."""
+    return weight * min(sum(char in letters for char in text), LETTER_CAP)
 
 
 def _is_arabizi(token: str) -> bool:
-    """A word with a digit for an Arabic letter ("3afak", "7amdoulah"); not a code or a number."""
-    if not _ARABIZI_TOKEN.match(token) or sum(char.isdigit() for char in token) != 1:
+    """A word with a digit for an Arabic letter ("3afak", "n7eb", "3ndi").
+
+    Not a number, nor a reference code ("K7P4XM", "ABX2QZ": capitals, two digits, or a digit
+    between consonants).
+    """
+    if token.isupper() or not _ARABIZI_TOKEN.match(token):
         return False
+    position = next(index for index, char in enumerate(token) if char.isdigit())
+    neighbours = token[max(position - 1, 0) : position] + token[position + 1 : position + 2]
     letters = [char for char in token if char.isalpha()]
-    return len(letters) >= 2 and any(char in _VOWELS for char in letters)
+    return (
+        len(letters) >= 2
+        and any(char in _VOWELS for char in letters)
+        and (position == 0 or any(char in _VOWELS for char in neighbours))
+    )
 
 
 def _resolve(
     script: str,
     tokens: list[str],
-    words: Mapping[str, int],
-    letters: Mapping[str, int],
+    letters: Mapping[str, float],
     *,
     letters_reason: str = "letters",
 ) -> tuple[str, float, str]:
     """Combine word and letter evidence with the n-gram model's opinion into one guess."""
-    languages = list(_words()[script])
+    words = word_lists().scores(script, tokens)
+    languages = word_lists().languages(script)
     logits = {
-        language: words.get(language, 0) * WORD_WEIGHT + letters.get(language, 0) * LETTER_WEIGHT
+        language: words.get(language, 0) * WORD_WEIGHT + letters.get(language, 0.0)
         for language in languages
     }
     evidence = any(words.values()) or any(letters.values())
-    model = _model_probabilities(script, " ".join(tokens))
+    model = probabilities(script, " ".join(tokens))
     # Without words or letters the model decides alone; with them it only tips.
-    weight = 1.0 if not evidence else 0.5
+    weight = 1.0 if not evidence else MODEL_WEIGHT_WITH_EVIDENCE
     for language in languages if model else ():
         # A language the model does not know (Pashto, Arabizi) needs words or letters.
         probability = model.get(language, UNMODELLED_PROBABILITY)
-        logits[language] += weight * math.log(max(probability, 1e-4))
+        logits[language] += weight * math.log(max(probability, PROBABILITY_FLOOR))
     best = max(logits, key=lambda language: logits[language])
     top = logits[best]
     confidence = 1.0 / sum(math.exp(logit - top) for logit in logits.values())
-    if letters.get(best, 0) and letters[best] >= words.get(best, 0):
+    if letters.get(best, 0.0) >= words.get(best, 0) * WORD_WEIGHT > 0 or (
+        letters.get(best, 0.0) > 0 and not words.get(best, 0)
+    ):
         reason = letters_reason
     elif words.get(best, 0):
         reason = "words"
     else:
         reason = "lingua" if model else "default"
     return best, confidence, reason
-
-
-def _word_scores(script: str, tokens: Iterable[str]) -> dict[str, int]:
-    lists = _words()[script]
-    scores = dict.fromkeys(lists, 0)
-    for token in tokens:
-        for language, vocabulary in lists.items():
-            if token in vocabulary:
-                scores[language] += 1
-    return scores
-
-
-@cache
-def _words() -> dict[str, dict[str, frozenset[str]]]:
-    """The word lists per script, a word listed for two languages of a script dropped."""
-    with WORDS_FILE.open(encoding="utf-8") as stream:
-        data = yaml.safe_load(stream)
-    lists: dict[str, dict[str, frozenset[str]]] = {}
-    for script, by_language in data.items():
-        raw = {code: {str(word).lower() for word in words} for code, words in by_language.items()}
-        lists[script] = {
-            code: frozenset(words - set().union(*(other for o, other in raw.items() if o != code)))
-            for code, words in raw.items()
-        }
-    return lists
 
 
 @cache
@@ -331,31 +407,8 @@ def _known_codes() -> frozenset[str]:
     return frozenset(language.code for language in load_languages())
 
 
-# ---------------------------------------------------------------- the n-gram models
+def _complete_codes() -> frozenset[str]:
+    """Languages declared complete in locales/languages.yml: those the assistant offers."""
+    from bot.i18n import load_languages
 
-# Which lingua languages stand for which of our codes, per script. Pashto and Arabizi have no
-# lingua model: words and letters find them.
-_LINGUA_GROUPS: Final[Mapping[str, Mapping[str, str]]] = {
-    "latin": {"ENGLISH": "en", "FRENCH": "fr"},
-    "cyrillic": {"UKRAINIAN": "uk", "RUSSIAN": "ru"},
-    "arabic": {"ARABIC": "ar", "PERSIAN": "prs"},
-}
-
-
-def _model_probabilities(script: str, text: str) -> dict[str, float]:
-    group = _LINGUA_GROUPS.get(script)
-    if not group or not text:
-        return {}
-    detector = _detector(script)
-    return {
-        group[value.language.name]: value.value
-        for value in detector.compute_language_confidence_values(text)
-    }
-
-
-@cache
-def _detector(script: str) -> LanguageDetector:
-    from lingua import Language, LanguageDetectorBuilder
-
-    languages = [Language.from_str(name) for name in _LINGUA_GROUPS[script]]
-    return LanguageDetectorBuilder.from_languages(*languages).build()
+    return frozenset(language.code for language in load_languages().complete)

@@ -12,6 +12,12 @@ person's application. When a tracker carrying that signal is saved, every stored
 the conversation is deleted and nothing of that turn is written: the next message starts a
 new, empty conversation.
 
+Retention (bot/retention.py): the store starts a `RetentionJob` that erases conversations
+idle for longer than their period, and the channels' expired rows, a minute after start-up
+and then every EMILE_PURGE_EVERY_S; `retention: false` in endpoints.yml turns it off (one
+server of several may do it alone). On SQLite, deleted rows are zeroed in the file
+(secure_delete) and the write-ahead log is truncated after an erasure or a purge.
+
 endpoints.yml:
     tracker_store:
       type: bot.tracker_store.ErasableSQLTrackerStore
@@ -36,6 +42,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
@@ -47,6 +54,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot import conversation_language, rasa_patches, typed_choices
+from bot.retention import RetentionJob, RetentionSettings, load_retention, scrub
 
 logger = logging.getLogger(__name__)
 
@@ -89,9 +97,13 @@ def stored_after(count: int, new_events: list[Event]) -> int:
 class ErasableSQLTrackerStore(SQLTrackerStore):
     """`SQLTrackerStore` that deletes a conversation's events on an erasure request."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, retention: RetentionSettings | bool = True, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._stored: OrderedDict[str, int] = OrderedDict()
+        # The retention job forgets erased conversations from its own thread.
+        self._stored_lock = threading.Lock()
         if self.engine.dialect.name == "sqlite":
             # SQLAlchemy 1.4 opens a new SQLite connection for every session (NullPool):
             # two or three per message. A pool keeps them open.
@@ -106,6 +118,11 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         logger.info("Tracker store: SQL at %s (conversations erasable)", self.engine.url)
+        self.retention: RetentionJob | None = None
+        if retention is not False:
+            settings = retention if isinstance(retention, RetentionSettings) else load_retention()
+            self.retention = RetentionJob(self.engine, settings, on_erased=self._forget)
+            self.retention.start()
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
@@ -132,6 +149,11 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             if erasure_requested(new_events):
                 deleted = self._delete(session, sender_id)
                 logger.info("Conversation erased at the person's request (%d events)", deleted)
+                if self.engine.dialect.name == "sqlite":
+                    scrub(self.engine)  # A checkpoint: milliseconds.
+                elif self.retention is not None:
+                    # VACUUM FULL locks the table: at the next purge, not in this turn.
+                    self.retention.vacuum_due = True
                 return
             await self.stream_events(tracker)
             if new_events:
@@ -155,7 +177,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
             .delete(synchronize_session=False)
         )
         session.commit()
-        self._stored.pop(sender_id, None)
+        self._forget([sender_id])
         return int(deleted)
 
     @staticmethod
@@ -172,10 +194,16 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         }
 
     def _remember(self, sender_id: str, count: int) -> None:
-        self._stored[sender_id] = count
-        self._stored.move_to_end(sender_id)
-        if len(self._stored) > KNOWN_CONVERSATIONS:
-            self._stored.popitem(last=False)
+        with self._stored_lock:
+            self._stored[sender_id] = count
+            self._stored.move_to_end(sender_id)
+            if len(self._stored) > KNOWN_CONVERSATIONS:
+                self._stored.popitem(last=False)
+
+    def _forget(self, senders: list[str]) -> None:
+        with self._stored_lock:
+            for sender_id in senders:
+                self._stored.pop(sender_id, None)
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -183,4 +211,6 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=15000")
+    # Erased and purged conversations are overwritten with zeros, not left in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy import func, select
 
-from api.deps import SessionDep, SettingsDep, require
+from api.deps import ReadAuditDep, SessionDep, SettingsDep, require
 from api.enums import Scope
 from api.errors import ApiError, error_responses
 from api.models import AuditEntry
@@ -26,6 +26,7 @@ AdminDep = Annotated[Principal, Depends(require(Scope.keys_admin))]
 def audit_log(
     principal: AdminDep,
     session: SessionDep,
+    reads_audit: ReadAuditDep,
     settings: SettingsDep,
     action: Annotated[str | None, Query(pattern=r"^[a-z_]{1,32}$")] = None,
     actor: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9._@-]{1,100}$")] = None,
@@ -37,6 +38,8 @@ def audit_log(
         raise ApiError(
             422, "invalid_input", f"page_size: at most {settings.page_size_max} per page"
         )
+    # Reads are logged in batches: write the pending ones so that the log is complete.
+    reads_audit.flush()
     conditions = []
     if action is not None:
         conditions.append(AuditEntry.action == action)
@@ -46,7 +49,8 @@ def audit_log(
     entries = session.scalars(
         select(AuditEntry)
         .where(*conditions)
-        .order_by(AuditEntry.id.desc())
+        # By time first: a read's entry is written a little after the read (in a batch).
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .offset((page - 1) * page_size)
         .limit(page_size)
     )

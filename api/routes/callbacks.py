@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from api.audit import record
-from api.deps import ReadSessionDep, SessionDep, SettingsDep, require
+from api.deps import ReadAuditDep, ReadSessionDep, SessionDep, SettingsDep, require
 from api.enums import CallbackStatus, Scope
 from api.errors import ApiError, error_responses
 from api.schemas.callbacks import CallbackClose, CallbackCreate, CallbackOut
@@ -46,7 +46,7 @@ def create_callback(
 )
 def list_callbacks(
     reads: ReadSessionDep,
-    session: SessionDep,
+    audit: ReadAuditDep,
     settings: SettingsDep,
     principal: Reader,
     status: CallbackStatus | None = None,
@@ -65,15 +65,12 @@ def list_callbacks(
         page=page,
         page_size=page_size,
     )
-    reads.commit()
-    record(
-        session,
+    audit.add(
         principal,
         "read",
         "callbacks",
         detail=f"status={status or 'any'} page={page} page_size={page_size}",
     )
-    session.commit()
     return found
 
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Request
 from sqlalchemy import select
 
 from api.audit import record
@@ -56,13 +56,18 @@ def add_key(request: KeyCreate, principal: AdminDep, session: SessionDep) -> Key
     responses=error_responses(401, 403, 404, 422),
 )
 def revoke(
-    key_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: AdminDep, session: SessionDep
+    key_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    principal: AdminDep,
+    session: SessionDep,
+    request: Request,
 ) -> KeyOut:
-    """Revoke a key: from now on it gets 401."""
+    """Revoke a key: from now on it gets 401 (through another server process: within
+    EMILE_KEY_CACHE_SECONDS)."""
     key = session.get(ApiKey, key_id)
     if key is None:
         raise not_found("API key")
     revoke_key(session, key.name)
     record(session, principal, "revoke", "api_key", key.id)
     session.commit()
+    request.app.state.principal_cache.forget(key.id)
     return KeyOut.of(key)

@@ -48,6 +48,8 @@ def connect(path: str | Path) -> sqlite3.Connection:
     )
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
+    # What expires or is forgotten is overwritten with zeros (docs/personal-data.md).
+    connection.execute("PRAGMA secure_delete=ON")
     return connection
 
 

@@ -61,6 +61,7 @@ from bot.channels.dedup import SeenStore
 from bot.channels.gsm import SmsStats, segments, to_sms_friendly
 from bot.channels.optout import KEYWORDS_FILE, OPT_IN, OPT_OUT, Keywords, OptOutStore
 from bot.channels.splitting import split_text
+from bot.channels.turns import Turn, Turns
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,8 @@ class SmsSettings:
     max_attempts: int = 4
     retry_backoff_s: float = 1.0
     keywords_file: Path = KEYWORDS_FILE
+    # Messages handled at once across everyone (each person's one at a time, in order).
+    max_concurrency: int = 32
 
     @classmethod
     def from_credentials(cls, credentials: Mapping[str, Any] | None) -> SmsSettings:
@@ -151,6 +154,7 @@ class SmsSettings:
                 max_attempts=int(_setting(creds, "max_attempts") or 4),
                 retry_backoff_s=float(_setting(creds, "retry_backoff_s") or 1.0),
                 keywords_file=Path(_setting(creds, "keywords_file") or KEYWORDS_FILE),
+                max_concurrency=max(1, int(_setting(creds, "max_concurrency") or 32)),
             )
         except ValueError as error:
             raise SmsConfigError(f"SMS channel: {error}") from error
@@ -502,6 +506,7 @@ class TwilioSmsInput(InputChannel):  # type: ignore[misc]
         self._app: Any = None
         self.responder = responder or agent_responder(self._agent)
         self._tasks: set[asyncio.Task[None]] = set()
+        self.turns = Turns(settings.max_concurrency)
 
     def _agent(self) -> Any:
         return getattr(getattr(self._app, "ctx", None), "agent", None)
@@ -564,11 +569,12 @@ class TwilioSmsInput(InputChannel):  # type: ignore[misc]
             logger.warning("sms_ignored reason=no_sender sid=%s", inbound.sid)
             return _twiml()
         self._app = getattr(request, "app", None) or self._app
-        if inbound.sid and not await self.gateway.seen.afirst_time(CHANNEL, inbound.sid):
-            logger.info("sms_duplicate sid=%s from=%s", inbound.sid, mask_phone(inbound.sender))
-            return _twiml()
         metadata = self.get_metadata(request)
-        task = asyncio.create_task(self.process(inbound, metadata, on_new_message))
+        # The person's turn is taken here, before anything is awaited: their messages are
+        # handled in the order they reached this server (the duplicate check, which
+        # runs in a thread, comes after).
+        turn = self.turns.take(inbound.sender)
+        task = asyncio.create_task(self.process(inbound, metadata, on_new_message, turn))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return _twiml()
@@ -591,12 +597,26 @@ class TwilioSmsInput(InputChannel):  # type: ignore[misc]
         inbound: Inbound,
         metadata: dict[str, Any],
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        turn: Turn | None = None,
     ) -> None:
-        """Opt-out keywords, choices and media first, then the conversation; send the replies."""
+        """In the person's turn: duplicates, opt-out keywords, choices and media first, then
+        the conversation; send the replies."""
+        async with (turn or self.turns.take(inbound.sender)).running():
+            await self._process(inbound, metadata, on_new_message)
+
+    async def _process(
+        self,
+        inbound: Inbound,
+        metadata: dict[str, Any],
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
         phone = inbound.sender
         masked = mask_phone(phone)
         gateway = self.gateway
         try:
+            if inbound.sid and not await gateway.seen.afirst_time(CHANNEL, inbound.sid):
+                logger.info("sms_duplicate sid=%s from=%s", inbound.sid, masked)
+                return
             body = inbound.body.strip()
             keyword = gateway.keywords.match(body) if body else None
             logger.info(

@@ -76,6 +76,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.dedup import SeenStore, connect
 from bot.channels.splitting import split_text
+from bot.channels.turns import Turns
 
 logger = logging.getLogger(__name__)
 # python-telegram-bot reads its own deprecated `RetryAfter.retry_after` when it builds the
@@ -131,6 +132,8 @@ MEDIA_FIELDS: Final = (
 ACK_MARK: Final = "✓"
 # When a message with buttons has no text (Telegram refuses an empty text).
 EMPTY_TEXT: Final = "…"
+# How often a long payload's row is marked as shown again (it is kept while in use).
+PAYLOAD_REFRESH_S = 3600.0
 # Inline keyboard layout: short titles share a row.
 SHORT_TITLE: Final = 12
 ROW_CHARS: Final = 24
@@ -285,7 +288,9 @@ class PayloadStore:
     """Button payloads too long for `callback_data`, behind short durable tokens.
 
     A token is a hash of the payload, so the same payload always gets the same token and a
-    row is written once; rows are kept (old buttons keep working after a restart).
+    row is written once (old buttons keep working after a restart); `created_at` is the last
+    time it was shown (refreshed hourly), and bot/retention.py deletes rows not shown for
+    EMILE_TELEGRAM_KEYBOARD_DAYS.
     """
 
     def __init__(self, path: str | Path) -> None:
@@ -296,7 +301,8 @@ class PayloadStore:
             ") WITHOUT ROWID"
         )
         self._lock = threading.Lock()
-        self._known: set[str] = set()
+        # Token -> when this process last wrote it.
+        self._known: dict[str, float] = {}
 
     @staticmethod
     def token_for(payload: str) -> str:
@@ -310,14 +316,17 @@ class PayloadStore:
         ):
             return payload
         token = self.token_for(payload)
-        if token not in self._known:
+        now = time.time()
+        if now - self._known.get(token, 0.0) > PAYLOAD_REFRESH_S:
             with self._lock:
+                # Written again if the retention purge deleted it meanwhile.
                 self._db.execute(
-                    "INSERT OR IGNORE INTO telegram_payloads (token, payload, created_at) "
-                    "VALUES (?, ?, ?)",
-                    (token, payload, time.time()),
+                    "INSERT INTO telegram_payloads (token, payload, created_at) "
+                    "VALUES (?, ?, ?) ON CONFLICT (token) DO UPDATE SET "
+                    "created_at = excluded.created_at",
+                    (token, payload, now),
                 )
-                self._known.add(token)
+                self._known[token] = now
         return token
 
     def resolve(self, data: str) -> str | None:
@@ -684,8 +693,7 @@ class TelegramHandler:
         self.on_new_message = on_new_message
         self.media_responder = media_responder
         self._tasks: set[asyncio.Task[None]] = set()
-        self._chats: dict[str, tuple[asyncio.Lock, list[int]]] = {}
-        self._semaphore: asyncio.Semaphore | None = None
+        self.turns = Turns(settings.max_concurrency)
 
     # -- taking updates in
 
@@ -721,18 +729,10 @@ class TelegramHandler:
 
     @contextlib.asynccontextmanager
     async def _turn(self, chat_id: str) -> AsyncIterator[None]:
-        lock, users = self._chats.setdefault(chat_id, (asyncio.Lock(), [0]))
-        users[0] += 1
-        try:
-            async with lock:
-                if self._semaphore is None:
-                    self._semaphore = asyncio.Semaphore(self.settings.max_concurrency)
-                async with self._semaphore:
-                    yield
-        finally:
-            users[0] -= 1
-            if users[0] == 0:
-                self._chats.pop(chat_id, None)
+        # Taken before the update's first await, so tasks take turns in the order updates
+        # were accepted (bot/channels/turns.py).
+        async with self.turns.take(chat_id).running():
+            yield
 
     # -- processing
 

@@ -277,6 +277,8 @@ class FakeApi:
         ]
         self.registrations: dict[str, dict[str, Any]] = {}
         self.status_of: dict[str, str] = {}
+        # Applications one phone may make (EMILE_APPLICATIONS_PER_PHONE); None: no limit.
+        self.applications_per_phone: int | None = None
 
     # -- routing
 
@@ -368,6 +370,11 @@ class FakeApi:
             return httpx.Response(
                 200, json=self.applications[key], headers={"Idempotent-Replayed": "true"}
             )
+        made = sum(a["phone"] == body["phone"] for a in self.applications.values())
+        if self.applications_per_phone is not None and made >= self.applications_per_phone:
+            response = self._error(429, "application_quota", "this phone has applied enough")
+            response.headers["Retry-After"] = "86400"
+            return response
         reference = "K7P4X" + "MNPQRSTUVW"[len(self.applications) % 10]
         application = {**body, "reference": reference, "status": "new"}
         self.applications[key] = application

@@ -348,6 +348,18 @@ async def test_api_down_the_application_is_saved_not_sent(fake_api):
 
 
 @pytest.mark.asyncio
+async def test_a_phone_over_its_application_limit_hears_why_not_try_again(fake_api):
+    fake_api.applications_per_phone = 0
+    dispatcher, events = await submit({**ANSWERS, **DETAILS})
+    assert responses(dispatcher) == ["utter_application_quota"]
+    assert "application_reference" not in slots_set(events)
+    assert fake_api.applications == {}
+    # Not retried: the outbox keeps it as refused for an administrator to see.
+    service = await start_outbox()
+    assert service.outbox.status(slots_set(events)["application_key"]).state == "failed"
+
+
+@pytest.mark.asyncio
 async def test_without_consent_nothing_is_sent(fake_api):
     dispatcher, events = await submit({**ANSWERS, "consent_given": False})
     assert responses(dispatcher) == ["utter_no_consent"]

@@ -179,8 +179,8 @@ async def test_the_channel_language_hint_is_used_when_nothing_was_chosen():
 
 @pytest.mark.asyncio
 async def test_a_hint_for_a_language_not_ready_or_a_choice_made_is_ignored():
-    ar = make_tracker({"session_started_metadata": {"language_hint": "ar"}}, events=[])
-    _said, events = await run(ActionSessionStart(), ar)
+    ti = make_tracker({"session_started_metadata": {"language_hint": "ti"}}, events=[])
+    _said, events = await run(ActionSessionStart(), ti)
     assert "language" not in slots_set(events)
     chosen = make_tracker(
         {"language": "fr", "session_started_metadata": {"language_hint": "en"}}, events=[]

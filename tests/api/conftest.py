@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +25,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from api.db import make_engine
-from api.deps import get_read_session, get_session
 from api.main import create_app
 from api.migrate import upgrade
 from api.services.keys import create_key
@@ -129,18 +129,12 @@ def session(connection: Connection) -> Iterator[Session]:
 @pytest.fixture
 def app(database: Database, session: Session) -> FastAPI:
     """The app, with every request using the test's session."""
-    application = create_app(database.settings)
-
-    def test_session() -> Iterator[Session]:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-    application.dependency_overrides[get_session] = test_session
-    application.dependency_overrides[get_read_session] = test_session
+    # Read audit entries written as they come: the test's one session cannot be shared with
+    # the batch-writing thread (live-server tests run the batches).
+    application = create_app(database.settings.model_copy(update={"audit_batch_ms": 0}))
+    # Every session the app opens is the test's own (its commits are savepoints).
+    application.state.sessionmaker = lambda: nullcontext(session)
+    application.state.read_sessionmaker = lambda: nullcontext(session)
     return application
 
 
@@ -230,10 +224,11 @@ class LiveServer:
 def live_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
     """Uvicorn serving the app over a fresh database, for tests that need real concurrency."""
     db, cleanup = migrated_database(request.param, tmp_path)
+    # `@pytest.mark.live_settings(name=value)` serves the app with those settings changed.
+    marker = request.node.get_closest_marker("live_settings")
+    settings = db.settings.model_copy(update=marker.kwargs if marker else {})
     port = _free_port()
-    config = uvicorn.Config(
-        create_app(db.settings), host="127.0.0.1", port=port, log_level="warning"
-    )
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -3,12 +3,12 @@ per phone (OWASP API4). Every limit is a setting; these tests set small ones."""
 
 import socket
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from api.deps import get_read_session, get_session
 from api.main import create_app
 from tests.api.application_helpers import body
 
@@ -21,14 +21,9 @@ def limited_client(database, session: Session) -> Iterator[LimitedClient]:
     clients: list[TestClient] = []
 
     def make(**settings: object) -> TestClient:
-        app = create_app(database.settings.model_copy(update=settings))
-
-        def test_session() -> Iterator[Session]:
-            yield session
-            session.commit()
-
-        app.dependency_overrides[get_session] = test_session
-        app.dependency_overrides[get_read_session] = test_session
+        app = create_app(database.settings.model_copy(update={"audit_batch_ms": 0, **settings}))
+        app.state.sessionmaker = lambda: nullcontext(session)
+        app.state.read_sessionmaker = lambda: nullcontext(session)
         client = TestClient(app, raise_server_exceptions=False)
         client.__enter__()
         clients.append(client)

@@ -37,6 +37,7 @@ import httpx
 from twilio.request_validator import RequestValidator
 
 from bot.channels.gsm import segments
+from tests.fakes.raw_http import request_bytes
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "0123456789abcdef0123456789abcdef"
@@ -339,6 +340,18 @@ def media_url(account_sid: str = ACCOUNT_SID) -> str:
 def sign(public_url: str, params: dict[str, str], auth_token: str = AUTH_TOKEN) -> str:
     """The X-Twilio-Signature Twilio computes for this URL and form."""
     return str(RequestValidator(auth_token).compute_signature(public_url, params))
+
+
+def signed_request_bytes(
+    url: str, public_url: str, params: dict[str, str], auth_token: str = AUTH_TOKEN
+) -> bytes:
+    """The whole HTTP request Twilio would send for this webhook, for raw_http.deliver_in_order."""
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
+        "User-Agent": "TwilioProxy/1.1",
+        SIGNATURE_HEADER: sign(public_url, params, auth_token),
+    }
+    return request_bytes(url, urllib.parse.urlencode(params).encode(), headers)
 
 
 def signed_post(

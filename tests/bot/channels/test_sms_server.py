@@ -19,7 +19,14 @@ from sanic import Sanic
 from bot.channels.sms import EMPTY_TWIML, TwilioSmsInput
 from tests.bot.channels.sms_support import PERSON, settings
 from tests.e2e.stack import free_port
-from tests.fakes.twilio_api import FakeTwilio, inbound_sms, media_url, signed_post
+from tests.fakes.raw_http import deliver_in_order
+from tests.fakes.twilio_api import (
+    FakeTwilio,
+    inbound_sms,
+    media_url,
+    signed_post,
+    signed_request_bytes,
+)
 
 PUBLIC_URL = "https://bot.example.org/webhooks/sms/webhook"
 
@@ -161,3 +168,22 @@ async def test_server_stop_closes_the_channel(fake: FakeTwilio, tmp_path: Path) 
     await until(lambda: len(fake.messages) == 1)
     await running.stop()
     assert running.channel._gateway is None
+
+
+@pytest.mark.asyncio
+async def test_two_messages_a_few_milliseconds_apart_are_handled_in_order(
+    server: Server, fake: FakeTwilio
+) -> None:
+    """A person types fast: each pair reaches the bot, and is answered, in delivery order."""
+    pairs = 40
+    for i in range(pairs):
+        first, then = (
+            signed_request_bytes(server.webhook, PUBLIC_URL, inbound_sms(PERSON, text))
+            for text in (f"first {i}", f"then {i}")
+        )
+        answers = await deliver_in_order(server.webhook, [first, then], gap_s=0.003)
+        assert all(a.startswith(b"HTTP/1.1 200") for a in answers)
+    await until(lambda: len(fake.messages) == 2 * pairs, timeout=60)
+    expected = [text for i in range(pairs) for text in (f"first {i}", f"then {i}")]
+    assert [m.text for m in server.agent.messages] == expected
+    assert [m.body.split(".")[0] for m in fake.messages] == [f"You said {t}" for t in expected]

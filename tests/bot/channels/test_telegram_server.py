@@ -21,6 +21,7 @@ from sanic import Sanic
 
 from bot.channels import telegram_admin
 from bot.channels.telegram import SECRET_HEADER, TelegramInput, TelegramSettings
+from tests.fakes.raw_http import deliver_in_order, request_bytes
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, Person
 
 pytestmark = [
@@ -258,3 +259,29 @@ def test_admin_refuses_without_token_or_secret(fake, tmp_path, monkeypatch, caps
             ["--credentials", str(missing), "--base-url", fake.base_url, "set-webhook"]
         )
     assert fake.calls_to("setWebhook") == []
+
+
+@pytest.mark.asyncio
+async def test_two_messages_a_few_milliseconds_apart_are_handled_in_order(
+    server: Server, fake: FakeTelegram
+) -> None:
+    """A person types fast: each pair reaches the bot, and is answered, in delivery order."""
+    await telegram_admin.set_webhook(
+        server.channel.client, server.settings, server.settings.public_url
+    )
+    bob = Person(2002, language_code="fr")
+    headers = {"Content-Type": "application/json", SECRET_HEADER: SECRET}
+    pairs = 40
+    for i in range(pairs):
+        first, then = (
+            request_bytes(
+                server.settings.public_url, json.dumps(fake.text(bob, text)).encode(), headers
+            )
+            for text in (f"first {i}", f"then {i}")
+        )
+        answers = await deliver_in_order(server.settings.public_url, [first, then], 0.003)
+        assert all(a.startswith(b"HTTP/1.1 200") for a in answers)
+    await until(lambda: len(fake.sent(2002)) == 2 * pairs, timeout=60)
+    expected = [text for i in range(pairs) for text in (f"first {i}", f"then {i}")]
+    assert [m.text for m in server.agent.messages] == expected
+    assert [c.text for c in fake.sent(2002)] == [f"[fr] {t}" for t in expected]

@@ -1,0 +1,115 @@
+"""The word lists of language identification (data/language_words.yml), folded for look-ups."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Final
+
+import yaml
+
+WORDS_FILE: Final = Path(__file__).resolve().parent.parent / "data" / "language_words.yml"
+SCRIPTS: Final = ("latin", "cyrillic", "arabic")
+
+# Arabic-script letters folded for word look-ups (Arabic and Persian keyboards, hamza seats).
+_ARABIC_FOLD: Final[Mapping[str, str]] = {
+    "ي": "ی",
+    "ى": "ی",
+    "ك": "ک",
+    "ة": "ه",
+    "أ": "ا",
+    "إ": "ا",
+    "آ": "ا",
+    "ٱ": "ا",
+    # Pashto letters as typed on a Persian keyboard, so "غواړم" and "غوارم" are one word.
+    "ټ": "ت",
+    "ډ": "د",
+    "ړ": "ر",
+    "ږ": "ژ",
+    "ښ": "ش",
+    "ګ": "گ",
+    "ڼ": "ن",
+    "ې": "ی",
+    "ۍ": "ی",
+    "ئ": "ی",
+}
+_HARAKAT: Final = frozenset("\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640")
+
+
+@dataclass(frozen=True)
+class WordLists:
+    """Every list of data/language_words.yml, folded."""
+
+    # script -> language -> words of that language (borrowed words dropped)
+    by_script: Mapping[str, Mapping[str, frozenset[str]]]
+    # script -> every word listed for it
+    all_words: Mapping[str, frozenset[str]]
+    small_talk: frozenset[str]
+    names: frozenset[str]
+    borrowed: frozenset[str]
+
+    def languages(self, script: str) -> list[str]:
+        """The languages told apart by words in a script."""
+        return list(self.by_script.get(script, {}))
+
+    def known(self, script: str) -> frozenset[str]:
+        """Every listed word of a script, whatever its language (empty for other scripts)."""
+        return self.all_words.get(script, frozenset())
+
+    def scores(self, script: str, tokens: Iterable[str]) -> dict[str, int]:
+        """How many of the tokens each language of the script has in its list."""
+        lists = self.by_script.get(script, {})
+        scores = dict.fromkeys(lists, 0)
+        for token in tokens:
+            folded = fold(script, token)
+            for language, vocabulary in lists.items():
+                if folded in vocabulary:
+                    scores[language] += 1
+        return scores
+
+    def is_name(self, folded: str) -> bool:
+        """A frequent name or name part, or one with the nisba suffix ("احمدی", "karimi")."""
+        return folded in self.names or (folded.endswith(("ی", "i")) and folded[:-1] in self.names)
+
+
+def fold(script: str, word: str) -> str:
+    """A word as looked up: accents and keyboard variants folded, so typos still count."""
+    word = word.lower()
+    if script == "latin":
+        decomposed = unicodedata.normalize("NFKD", word)
+        return "".join(char for char in decomposed if not unicodedata.combining(char))
+    if script == "arabic":
+        return "".join(_ARABIC_FOLD.get(char, char) for char in word if char not in _HARAKAT)
+    return word.replace("ё", "е")
+
+
+@cache
+def word_lists(path: Path = WORDS_FILE) -> WordLists:
+    """Read and fold the word lists (once per process)."""
+    with path.open(encoding="utf-8") as stream:
+        data = yaml.safe_load(stream)
+
+    def every_script(words: Iterable[object]) -> frozenset[str]:
+        return frozenset(fold(script, str(word)) for script in SCRIPTS for word in words)
+
+    borrowed = every_script(data["borrowed"])
+    by_script: dict[str, dict[str, frozenset[str]]] = {}
+    for script, by_language in data["scripts"].items():
+        raw = {
+            code: {fold(script, str(word)) for word in words} for code, words in by_language.items()
+        }
+        # A word two languages of a script share counts for both: "نه" is Dari or Pashto,
+        # which tells them apart from Arabic, not from each other.
+        by_script[script] = {code: frozenset(words - borrowed) for code, words in raw.items()}
+    return WordLists(
+        by_script=by_script,
+        all_words={
+            script: frozenset().union(*lists.values()) for script, lists in by_script.items()
+        },
+        small_talk=every_script(data["small_talk"]),
+        names=every_script(data["names"]),
+        borrowed=borrowed,
+    )

@@ -1,0 +1,313 @@
+"""Language identification (bot/language.py): scripts, letters, words, the n-gram models, and
+the sticky Keep/Switch/Ask policy; measured on the dev set and, when present, the held-out set."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.i18n import load_languages
+from bot.language import Action, _words_of, decide, identify, is_clear, normalise_code
+from bot.language_words import WORDS_FILE
+from scripts.language_report import DEFAULT_FILE, report
+
+DEV_SET = Path(__file__).parent / "language_dev.yml"
+REPORTS = Path(__file__).resolve().parents[2] / "var" / "reports"
+CODES = [language.code for language in load_languages()]
+
+
+def language_of(text: str) -> str | None:
+    return identify(text).language
+
+
+# ---------------------------------------------------------------- scripts
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("ሰላም", "ti"),
+        ("ስራሕ ይደሊ ኣለኹ", "ti"),
+        ("ሰላም Paris", "ti"),
+        ("নমস্কার", "bn"),
+        ("আমি কাজ খুঁজছি", "bn"),
+        ("আমি Saint-Denis এ থাকি", "bn"),
+    ],
+)
+def test_a_script_of_one_language_names_it(text: str, language: str) -> None:
+    found = identify(text)
+    assert found.language == language
+    assert found.reason == "script"
+
+
+def test_bengali_words_keep_their_vowel_signs() -> None:
+    # Vowel signs are combining marks: a naive \w+ would cut "খুঁজছি" into pieces.
+    assert identify("আমি কাজ খুঁজছি").words == 3
+
+
+@pytest.mark.parametrize("text", ["👍", "🙏🙏", "?", "...", "+33 6 12 34 56 78", "12/03/1990", ""])
+def test_no_letters_no_language(text: str) -> None:
+    found = identify(text)
+    assert (found.language, found.confidence, found.reason) == (None, 0.0, "no-letters")
+
+
+# ---------------------------------------------------------------- Cyrillic
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("привіт", "uk"),  # і
+        ("я хочу працювати", "uk"),
+        ("дякую", "uk"),
+        ("ні", "uk"),
+        ("привет", "ru"),
+        ("я хочу работать", "ru"),
+        ("спасибо", "ru"),
+        ("мы живём в гостинице", "ru"),  # ё
+        ("я из Украины", "ru"),
+        ("я з України", "uk"),
+        ("сім'я", "uk"),  # an apostrophe inside a word: Russian writes ъ
+        ("семья", "ru"),
+    ],
+)
+def test_ukrainian_and_russian_by_letters_and_words(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+# ---------------------------------------------------------------- Arabic script
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("أريد العمل في فرنسا", "ar"),
+        ("السلام عليكم", "ar"),
+        ("بغيت نخدم", "ar"),  # Darija
+        ("بدي شغل", "ar"),  # Levantine
+        ("من کار میخواهم", "prs"),
+        ("تشکر", "prs"),
+        ("من كار ميخواهم", "prs"),  # Dari typed on an Arabic keyboard (ك ي)
+        ("زه کار غواړم", "ps"),  # ړ
+        ("ستړي مه شې", "ps"),
+        ("زه کار غوارم", "ps"),  # Pashto typed on a Persian keyboard: words decide
+        ("مننه", "ps"),
+    ],
+)
+def test_arabic_dari_and_pashto_by_letters_and_words(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+# ---------------------------------------------------------------- Latin
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("bonjour", "fr"),
+        ("merci", "fr"),
+        ("je cherche un logement", "fr"),
+        ("bjr jcherche un logment", "fr"),
+        ("je suis intéressé", "fr"),
+        ("je suis interesse", "fr"),  # accents folded
+        ("hello", "en"),
+        ("I am looking for a job", "en"),
+        ("pls help", "en"),
+        ("salam", "ar"),
+        ("bghit nkhdem", "ar"),
+        ("wach kayn chi khedma", "ar"),
+        ("3afak", "ar"),  # 3 for ع
+        ("n7eb nekhdem", "ar"),  # 7 for ح
+    ],
+)
+def test_french_english_and_arabic_in_latin_letters(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("عندي titre de séjour", "ar"),
+        ("من titre de séjour دارم", "prs"),
+        ("زه titre de séjour لرم", "ps"),
+        ("3andi titre de sejour", "ar"),
+        ("j'ai un titre de séjour", "fr"),
+    ],
+)
+def test_french_administrative_words_do_not_make_a_message_french(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+def test_dari_colloquial_without_listed_words_is_dari_not_pashto() -> None:
+    # The Persian model stands for Pashto too: only Pashto words or letters make it Pashto.
+    assert language_of("کار میخایم") == "prs"
+
+
+@pytest.mark.parametrize("code", ["K7P4XM", "k7p4xm", "ABX2QZ", "75018"])
+def test_reference_codes_are_not_arabizi(code: str) -> None:
+    assert identify(code).reason != "arabizi"
+
+
+def test_names_are_not_counted_as_words() -> None:
+    assert identify("Fatima Zahra El Idrissi").words == 0
+    assert identify("Je m'appelle Fatima Zahra").words == 3
+    assert identify("محمد نبی کریمی").words == 0  # no capitals in Arabic script: listed names
+    assert identify("mohammad nabi karimi").words == 0
+
+
+# ---------------------------------------------------------------- policy
+
+
+def no_switch_messages() -> list[str]:
+    data = yaml.safe_load(DEV_SET.read_text(encoding="utf-8"))
+    return [str(text) for text in data["no_switch"]]
+
+
+@pytest.mark.parametrize("text", no_switch_messages())
+def test_short_answers_names_numbers_and_codes_never_move_the_language(text: str) -> None:
+    for current in CODES:
+        verdict = decide(current, text, available=CODES)
+        assert verdict.action is Action.KEEP, (current, verdict)
+        assert verdict.language == current
+
+
+def test_a_clear_message_in_another_language_asks_once_then_switches() -> None:
+    text = "Hello, I have been sleeping at a friend's place and I want to work."
+    first = decide("fr", text)
+    assert (first.action, first.language) == (Action.ASK, "en")
+    assert is_clear(first.identification)
+    again = decide("fr", text, asked=True)
+    assert (again.action, again.language) == (Action.SWITCH, "en")
+
+
+def test_a_clear_message_in_the_current_language_keeps_it() -> None:
+    text = "سلام، من یک ماه است که در سرک خواب میکنم و دنبال کار هستم."
+    verdict = decide("prs", text, available=CODES)
+    assert (verdict.action, verdict.language) == (Action.KEEP, "prs")
+
+
+def test_a_short_message_in_another_language_keeps_the_current_one() -> None:
+    # Two words are not enough (MIN_WORDS), however sure the guess.
+    verdict = decide("fr", "bghit nkhdem")
+    assert verdict.identification.language == "ar"
+    assert (verdict.action, verdict.language) == (Action.KEEP, "fr")
+
+
+def test_an_explicit_choice_outranks_everything() -> None:
+    assert decide("fr", "ok", explicit="ps").action is Action.SWITCH
+    assert decide("fr", "ok", explicit="ps").language == "ps"
+    assert decide("ps", "Bonjour je cherche un travail", explicit="ps").action is Action.KEEP
+    assert decide(None, "hello", explicit="en-GB").language == "en"
+
+
+def test_the_channel_hint_comes_before_detection() -> None:
+    verdict = decide(None, "salam", hint="fa", available=CODES)  # Persian: Dari here
+    assert (verdict.action, verdict.language) == (Action.SWITCH, "prs")
+    # A clear message in another language than the hint: ask between the two.
+    verdict = decide(None, "Bonjour, je cherche un travail et un logement", hint="en")
+    assert (verdict.action, verdict.language) == (Action.ASK, "fr")
+    # A hint the assistant does not speak (fully) is no hint.
+    assert decide(None, "ok", hint="de").action is Action.ASK
+    assert decide(None, "ok", hint="ti", available=["fr", "en"]).action is Action.ASK
+
+
+def test_first_messages_detect_or_ask() -> None:
+    clear = decide(None, "زه په پاریس کې اوسېږم او کار غواړم", available=CODES)
+    assert (clear.action, clear.language) == (Action.SWITCH, "ps")
+    unclear = decide(None, "salam", available=CODES)
+    assert (unclear.action, unclear.language) == (Action.ASK, "ar")
+    nothing = decide(None, "👍")
+    assert (nothing.action, nothing.language) == (Action.ASK, None)
+
+
+def test_only_languages_on_offer_are_proposed() -> None:
+    text = "Доброго дня, я шукаю роботу і житло за межами Парижа."
+    assert identify(text).language == "uk"
+    # Ukrainian is not complete: the assistant keeps French rather than offer it...
+    verdict = decide("fr", text, available=["fr", "en"])
+    assert (verdict.action, verdict.language) == (Action.KEEP, "fr")
+    # ...and, with no language yet, asks the question without a guess.
+    verdict = decide(None, text, available=["fr", "en"])
+    assert (verdict.action, verdict.language) == (Action.ASK, None)
+    # By default the languages on offer are the complete ones of locales/languages.yml.
+    complete = [language.code for language in load_languages().complete]
+    assert decide("fr", text).action is (Action.ASK if "uk" in complete else Action.KEEP)
+
+
+def test_the_model_alone_never_makes_a_message_clear() -> None:
+    # Dari in Latin letters: French n-grams to lingua, Dari words to the word lists.
+    assert language_of("man kar mekhaham") == "prs"
+    assert language_of("za pashto wayam") == "ps"
+    found = identify("blorp snarf quizzle")
+    assert found.reason in {"lingua", "default"}
+    assert not is_clear(found)
+
+
+def test_codes_are_normalised() -> None:
+    assert normalise_code("fa-IR") == "prs"
+    assert normalise_code("uk_UA") == "uk"
+    assert normalise_code("de") is None
+    assert normalise_code("") is None
+
+
+# ---------------------------------------------------------------- the word lists
+
+
+def test_every_listed_word_is_one_word_as_messages_are_cut() -> None:
+    """A listed "d'accord" or "من_فضلك" would never match: messages are cut at ' and _."""
+    data = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+    lists = [data["small_talk"], data["names"], data["borrowed"]]
+    lists += [words for by_language in data["scripts"].values() for words in by_language.values()]
+    for words in lists:
+        for word in words:
+            assert _words_of(str(word).lower()) == [str(word).lower()], word
+
+
+# ---------------------------------------------------------------- measured sets
+
+
+def test_dev_set() -> None:
+    """The dev set thresholds were chosen on: every sentence right, every no_switch kept."""
+    text, _ = report(DEV_SET)
+    print(text)
+    data = yaml.safe_load(DEV_SET.read_text(encoding="utf-8"))
+    kept = len(data["no_switch"])
+    assert f"no_switch: {kept}/{kept} kept" in text, text
+    assert " 0 messages clear and wrong" in text, text
+    for code, items in data["languages"].items():
+        found = [identify(item["text"]).language == code for item in items]
+        sentences = [
+            is_clear(identify(item["text"])) and identify(item["text"]).language == code
+            for item in items
+            if item["band"] == "sentence"
+        ]
+        # Single words shared by two languages ("هو", "نه", "اطفال") cannot all be right.
+        assert sum(found) >= 0.95 * len(found), code
+        assert all(sentences), code
+
+
+# The held-out target (≥ 97 % on 1–5 words in every language) is reported, and met or not
+# in the closing notes; what the test holds is what a person would notice: no message that
+# must not switch ever does, a wrong guess is never clear enough to switch alone, and no
+# language falls below this floor.
+HELD_OUT_FLOOR = 0.85
+
+
+@pytest.mark.skipif(not DEFAULT_FILE.exists(), reason=f"{DEFAULT_FILE} not there yet")
+def test_held_out_labelled_set(record_property: pytest.RecordProperty) -> None:
+    """The held-out set (never tuned on), in the test report; its safety properties held."""
+    text, _target_met = report(DEFAULT_FILE)
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    (REPORTS / "language-identification.txt").write_text(text + "\n", encoding="utf-8")
+    record_property("language_identification", text)
+    print(text)
+    assert re.search(r"no_switch: (\d+)/\1 kept", text), text
+    assert " 0 messages clear and wrong" in text, text
+    short = {
+        row: float(accuracy)
+        for row, accuracy in re.findall(r"^([a-z]+) +([\d.]+) %", text, flags=re.MULTILINE)
+    }
+    assert short and min(short.values()) >= 100 * HELD_OUT_FLOOR, text
