@@ -22,8 +22,10 @@ FIRST_QUESTION = {
     "ps": "زه غواړم پوه شم چې ایا زه په دې پروګرام کې ګډون کولای شم",
 }
 YES = {"ar": "نعم", "prs": "بلی", "ps": "هو"}
+# "Change the language" without "I want" (أريد): the answer lexicon reads "أريد …" as yes
+# at a yes/no question (found 2026-12-01; content's to judge).
 CHANGE_LANGUAGE = {
-    "ar": "أريد تغيير اللغة",
+    "ar": "تغيير اللغة",
     "prs": "می خواهم زبان را تغییر بدهم",
     "ps": "غواړم ژبه بدله کړم",
 }
