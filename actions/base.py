@@ -25,6 +25,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import SlotSpec, number_words, read_answer, shown_choices
 from actions.vocabulary import ANSWER_CHOICES, CHANNEL, LANGUAGE, SECTOR
+from bot.typed_choices import ascii_digits
 
 logger = logging.getLogger(__name__)
 
@@ -102,13 +103,26 @@ def language_asked_for(tracker: Tracker) -> str | None:
     """The supported language named in the latest message, if any.
 
     NLU may read a word it does not know ("Bench") as a language: only a language the
-    assistant speaks counts.
+    assistant speaks counts (declared complete in locales/languages.yml, unless chosen by
+    a payload).
     """
+    from bot.i18n import load_languages
+
+    complete = {language.code for language in load_languages().complete}
+    # A payload (a button, or a tester's `/choose_language{...}`) may pick any declared
+    # language; words read by NLU only a complete one: a language still being translated
+    # would show half its messages in French.
+    payload = str(tracker.latest_message.get("text") or "").startswith("/")
     for value in entity_values(tracker, "language"):
         code = language_code(value)
-        if code is not None:
+        if code is not None and (payload or code in complete):
             return code
     return None
+
+
+def language_source_events(language: str, source: str) -> list[EventType]:
+    """Set the conversation's language and who set it ("choice", "hint", "detected")."""
+    return [SlotSet("language", language), SlotSet("language_source", source)]
 
 
 # Channel language codes that are another code here (Telegram gives "fa" for Persian).
@@ -318,6 +332,7 @@ def find_reference(text: str) -> str | None:
     neighbouring words that make six characters with a digit, or written in capitals
     (codes may have no digit, and "cancel" or "please" are six letters long).
     """
+    text = ascii_digits(text)  # K٧P٤XM: codes typed on an Arabic or Persian keyboard
     whole = _as_code(text.strip())
     if whole:
         return whole

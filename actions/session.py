@@ -11,7 +11,7 @@ from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SessionStarte
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.base import REQUESTED_SLOT, hinted_language
+from actions.base import REQUESTED_SLOT, hinted_language, language_source_events
 
 # Slots that describe a moment, not the person: not carried into a new session.
 NOT_CARRIED: Final = frozenset({REQUESTED_SLOT, "menu_section", "session_started_metadata"})
@@ -64,7 +64,7 @@ class ActionSessionStart(Action):
             # Not chosen yet: the channel's hint (Telegram's language code), if we speak it.
             hint = hinted_language(tracker)
             if hint:
-                events.append(SlotSet("language", hint))
+                events += language_source_events(hint, "hint")
 
         form = (tracker.active_loop or {}).get("name")
         requested = tracker.get_slot(REQUESTED_SLOT)

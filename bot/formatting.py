@@ -17,33 +17,64 @@ PARIS = ZoneInfo("Europe/Paris")
 DATETIME_SUFFIX = "_at"
 DATE_SUFFIX = "_date"
 NUMBER_SUFFIXES = ("_count", "_number")
+# Digits of the CLDR numbering systems of the assistant's locales other than 0-9. Codes and
+# phone numbers are not numbers here (their placeholders say so): they stay 0-9.
+_DIGIT_TABLES = {
+    system: str.maketrans("0123456789", digits)
+    for system, digits in {"arab": "٠١٢٣٤٥٦٧٨٩", "arabext": "۰۱۲۳۴۵۶۷۸۹"}.items()
+}
 
 # (placeholder name, value) → the text of that code in the conversation's language, or None.
 Labeller = Callable[[str, str], str | None]
+# A formatted value → the value as inserted into the text (bot/bidi.py isolates).
+Wrapper = Callable[[str], str]
 
 
-def format_value(name: str, value: Any, locale: Locale, label: Labeller | None = None) -> str:
-    """Text for one placeholder value; ValueError when it cannot be read as its name says."""
+def format_value(
+    name: str,
+    value: Any,
+    locale: Locale,
+    label: Labeller | None = None,
+    wrap: Wrapper | None = None,
+) -> str:
+    """Text for one placeholder value; ValueError when it cannot be read as its name says.
+
+    `wrap` applies to each value, and to each item of a list (not to the list: its commas
+    and "and" follow the text's direction).
+    """
+    keep: Wrapper = wrap or (lambda text: text)
     if isinstance(value, (list, tuple, set, frozenset)):
         items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else list(value)
         parts = [_format_scalar(name, item, locale, label) for item in items]
-        return format_list([part for part in parts if part], locale=locale)
-    return _format_scalar(name, value, locale, label)
+        return format_list([keep(part) for part in parts if part], locale=locale)
+    return keep(_format_scalar(name, value, locale, label))
+
+
+def local_digits(text: str, locale: Locale) -> str:
+    """Digits as the locale writes them by default (CLDR): ۱۲ for fa_AF and ps, 12 for ar."""
+    table = _DIGIT_TABLES.get(str(locale.default_numbering_system))
+    return text.translate(table) if table is not None else text
+
+
+def _number(value: Any, locale: Locale) -> str:
+    # Babel gives the numbering system's separators (٬ ٫) but always writes 0-9.
+    text = format_decimal(_as_number(value), locale=locale, numbering_system="default")
+    return local_digits(text, locale)
 
 
 def _format_scalar(name: str, value: Any, locale: Locale, label: Labeller | None) -> str:
     if value is None:
         return ""
     if name.endswith(DATETIME_SUFFIX):
-        return format_datetime_paris(value, locale)
+        return local_digits(format_datetime_paris(value, locale), locale)
     if name.endswith(DATE_SUFFIX):
-        return format_date(_as_date(value), format="medium", locale=locale)
+        return local_digits(format_date(_as_date(value), format="medium", locale=locale), locale)
     if name.endswith(NUMBER_SUFFIXES):
-        return format_decimal(_as_number(value), locale=locale)
+        return _number(value, locale)
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, (int, float, Decimal)):
-        return format_decimal(_as_number(value), locale=locale)
+        return _number(value, locale)
     if isinstance(value, str) and label is not None:
         labelled = label(name, value)
         if labelled is not None:

@@ -16,6 +16,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.bidi import isolate
 from bot.formatting import format_value
 from bot.i18n import (
     CHOICE_KEYS,
@@ -277,13 +278,19 @@ class _Renderer:
         def label(name: str, code: str) -> str | None:
             return self._label(name, code, language)
 
+        sms = self.output_channel in NUMBERING_CHANNELS
+
+        def wrap(text: str) -> str:
+            # Codes, numbers and names keep their order in a text of the other direction.
+            return isolate(text, language.direction, sms=sms)
+
         try:
-            return format_value(field, value, language.babel_locale, label=label)
+            return format_value(field, value, language.babel_locale, label=label, wrap=wrap)
         except (ValueError, TypeError, ArithmeticError) as error:
             logger.warning(
                 "Response %s: cannot format {%s}=%r (%s)", self.name, field, value, error
             )
-            return str(value)
+            return wrap(str(value))
 
     def _label(self, field: str, code: str, language: Language) -> str | None:
         """The text of response `utter_<kind>_<code>` for a code, if the domain has one."""

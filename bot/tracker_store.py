@@ -53,7 +53,7 @@ from rasa.shared.core.events import ActionExecuted, Event, Restarted, SessionSta
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot import rasa_patches, typed_choices
+from bot import conversation_language, rasa_patches, typed_choices
 from bot.retention import RetentionJob, RetentionSettings, load_retention, scrub
 
 logger = logging.getLogger(__name__)
@@ -62,6 +62,9 @@ logger = logging.getLogger(__name__)
 rasa_patches.apply()
 # And the place to make a typed "3" (or a choice's title) pick a choice on every channel.
 typed_choices.install()
+# And the place to follow the language a person writes in (after typed_choices: "1" is a
+# choice, not a word).
+conversation_language.install()
 
 ERASE_ACTION_NAME = "action_erase_data"
 # Conversations whose stored-event count is remembered (the least recently used go first).

@@ -25,6 +25,16 @@ _CHOICE_REPLY: Final = re.compile(r"^\s*[#(]?\s*(?P<label>\d{1,2}|[A-Za-z])\s*[.
 _LEADING_NUMBER: Final = re.compile(r"^\s*(\d+)")
 
 
+def ascii_digits(text: str) -> str:
+    """The text with every decimal digit (٣ Arabic-Indic, ۳ Persian…) written 0-9."""
+    if text.isascii():
+        return text
+    return "".join(
+        str(decimal) if (decimal := unicodedata.decimal(ch, None)) is not None else ch
+        for ch in text
+    )
+
+
 def normalise(text: str) -> str:
     """Lower case, no accents, punctuation and symbols as spaces, single spaces."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -88,7 +98,7 @@ def picked_choice(text: str, choices: Sequence[Choice]) -> Choice | None:
     """The choice a reply names by its label ("2", "b)") or by its whole title."""
     if not choices:
         return None
-    reply = _CHOICE_REPLY.match(text)
+    reply = _CHOICE_REPLY.match(ascii_digits(text))
     if reply is not None:
         choice = labels(choices).get(reply.group("label").upper())
         if choice is not None:

@@ -40,6 +40,7 @@ from tests.e2e.stack import Stack, http  # noqa: E402
 
 HELD_OUT = ROOT / "tests" / "answers" / "held_out.yml"
 LEXICON = ROOT / "data" / "answers.yml"
+# French and English first, then every other language of the held-out set (issue 10).
 LANGUAGES = ("fr", "en")
 # The questions in order, and a button payload that answers each one and keeps the person
 # eligible (to reach the next question).
@@ -63,6 +64,9 @@ NONSENSE = ("xqzt blorp", "hmm ??", "kwkwkw")
 WAY_OUT = {
     "fr": {"dont_know": "je ne sais pas", "person": "je veux parler a une personne"},
     "en": {"dont_know": "I don't know", "person": "I want to talk to a person"},
+    "ar": {"dont_know": "لا أعرف", "person": "أريد التحدث مع شخص"},
+    "prs": {"dont_know": "نمی دانم", "person": "می خواهم با یک شخص صحبت کنم"},
+    "ps": {"dont_know": "نه پوهېږم", "person": "غواړم له یو انسان سره خبرې وکړم"},
 }
 DONT_KNOW_QUESTIONS = frozenset(
     {
@@ -244,7 +248,8 @@ def measure(url: str, workers: int = 3, progress: Callable[[str], None] = print)
     """The report: share understood and turns to get out, per language and question."""
     held = load_held_out()
     report: dict[str, Any] = {"languages": {}}
-    for language in LANGUAGES:
+    languages = [*LANGUAGES, *sorted(set(held) - set(LANGUAGES))]
+    for language in [code for code in languages if code in held]:
         cases = [(q, t, v) for q, items in held[language].items() for t, v in items]
         with ThreadPoolExecutor(max_workers=workers) as pool:
             count = len(QUESTIONS)

@@ -10,6 +10,8 @@ of message texts with choices as numbered lines) or the SMS bodies as sent:
      "en": {"sent": ["Hello…", …]}}
 
 The end-to-end SMS test writes such a file (tests/e2e/test_sms.py, EMILE_SMS_TRANSCRIPT).
+`--without-isolates` costs the same texts without their bidirectional isolates and marks
+(bot/bidi.py), to see what keeping codes and numbers in order costs in right-to-left SMS.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.bidi import strip_controls
 from bot.channels.sms_report import (
     as_json,
     compare_limits,
@@ -37,9 +40,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-segments", type=int, default=2, help="the channel's setting")
     parser.add_argument("--json", action="store_true", help="JSON instead of a table")
     parser.add_argument("--text", action="store_true", help="show each SMS's text")
+    parser.add_argument(
+        "--without-isolates", action="store_true", help="cost the texts without bidi controls"
+    )
     args = parser.parse_args(argv)
 
     data = json.loads(args.transcript.read_text(encoding="utf-8"))
+    if args.without_isolates:
+        for entry in data.values():
+            if "turns" in entry:
+                entry["turns"] = [[strip_controls(t) for t in turn] for turn in entry["turns"]]
+            if "sent" in entry:
+                entry["sent"] = [strip_controls(body) for body in entry["sent"]]
     costs = []
     turns_by_language = {}
     for language, entry in data.items():

@@ -14,6 +14,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
+from bot.bidi import has_rtl, strip_controls
+
 Encoding = Literal["GSM-7", "UCS-2"]
 GSM7: Encoding = "GSM-7"
 UCS2: Encoding = "UCS-2"
@@ -177,6 +179,9 @@ def to_sms_friendly(text: str) -> str:
     Composed forms first (NFC), so that an `é` typed as `e` + accent is the GSM-7 `é`.
     """
     text = unicodedata.normalize("NFC", text)
+    if not has_rtl(text):
+        # Isolates only matter beside right-to-left letters; elsewhere they cost UCS-2.
+        text = strip_controls(text)
     text = _OPENING_GUILLEMET.sub('"', text)
     text = _CLOSING_GUILLEMET.sub('"', text)
     return text.translate(_TRANSLATION)

@@ -37,7 +37,7 @@ async def test_choosing_a_language_gives_the_welcome():
     )
     said, events = await run(ActionWelcome(), tracker)
     assert said == ["utter_about_emile_short", "utter_privacy", "utter_menu"]
-    assert slots_set(events) == {"language": "en", "welcomed": True}
+    assert slots_set(events) == {"language": "en", "language_source": "choice", "welcomed": True}
 
 
 @pytest.mark.asyncio
@@ -61,7 +61,7 @@ async def test_changing_the_language_later_confirms_it():
     )
     said, events = await run(ActionWelcome(), tracker)
     assert said == ["utter_language_changed", "utter_menu"]
-    assert slots_set(events) == {"language": "fr"}
+    assert slots_set(events) == {"language": "fr", "language_source": "choice"}
 
 
 @pytest.mark.asyncio
@@ -167,13 +167,14 @@ async def test_the_channel_language_hint_is_used_when_nothing_was_chosen():
     tracker = make_tracker({"session_started_metadata": metadata}, events=[])
     _said, events = await run(ActionSessionStart(), tracker)
     assert slots_set(events)["language"] == "en"
+    assert slots_set(events)["language_source"] == "hint"
 
     greet = make_tracker(intent="greet", metadata={"language_hint": "en"})
     dispatcher = CollectingDispatcher()
     events = await ActionGreet().run(dispatcher, greet, DOMAIN)
     assert responses(dispatcher) == ["utter_about_emile_short", "utter_privacy", "utter_menu"]
     assert all(m["language"] == "en" for m in dispatcher.messages)
-    assert slots_set(events) == {"language": "en", "welcomed": True}
+    assert slots_set(events) == {"language": "en", "language_source": "hint", "welcomed": True}
 
 
 @pytest.mark.asyncio

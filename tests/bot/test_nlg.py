@@ -71,8 +71,9 @@ async def test_language_kwarg_renders_in_the_language_being_chosen(nlg, tracker)
 
 async def test_language_name_comes_from_the_language_table(nlg, tracker):
     message = await nlg.generate("utter_language_set", tracker(language="prs"), "rest")
-    # No Dari catalogue yet: the French text, with the language's own name.
-    assert message["text"] == "Je vais parler دری."
+    # No Dari catalogue yet: the French text, with the language's own name (isolated:
+    # a right-to-left name in a left-to-right text, bot/bidi.py).
+    assert message["text"] == "Je vais parler \u2068دری\u2069."
     assert message["language"] == "prs"
 
 
@@ -267,8 +268,9 @@ async def test_partial_language_uses_its_text_and_locale(nlg, tracker):
     slots = tracker(language="ar")
     values = {"starts_at": "2026-11-22T13:30:00Z", "seats_left_count": 3}
     translated = await nlg.generate("utter_workshop_confirmed", slots, "rest", **values)
-    assert translated["text"].startswith("تم تسجيلك في 22")
-    assert translated["text"].endswith("عدد الأماكن المتبقية: 3.")
+    # The values are isolated in the right-to-left text (bot/bidi.py, tests/bot/test_bidi.py).
+    assert translated["text"].startswith("تم تسجيلك في \u206822")
+    assert translated["text"].endswith("عدد الأماكن المتبقية: \u20683\u2069.")
     # A message Arabic lacks comes in French, with French dates.
     fallback = await nlg.generate("utter_sessions_on", slots, "rest", session_date="2027-01-05")
     assert fallback["text"] == "Prochaine séance le 5 janv. 2027."

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.i18n import load_languages
 from tests.e2e.stack import BOT_VENV, ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -46,9 +47,16 @@ def test_stories_of_every_flow(model: Path, tmp_path: Path) -> None:
 
 
 # Floors well under what the model reaches (fr 0.976, en 0.976 accuracy on 2026-11-29):
-# falling under one means the NLU data or pipeline broke, not noise.
+# falling under one means the NLU data or pipeline broke, not noise. Languages added in
+# issue 10 (ar, prs, ps: every language with a held-out file), once declared complete:
+# their target is 0.90 (scripts/nlu_report.py reports it, run here with --no-floors), not
+# reached yet (2026-12-01, main's reviewed content: ar 0.749, prs 0.783, ps 0.809 accuracy;
+# fr 0.963, en 0.959), so this floor only guards against a breakage; raise it to 0.90 when
+# the target is met.
 MIN_INTENT_ACCURACY = 0.92
 MIN_INTENT_MACRO_F1 = 0.90
+MIN_NEW_LANGUAGE = 0.70
+MIN_NEW_LANGUAGE_EXAMPLES = 100
 
 
 def test_held_out_nlu_per_language(model: Path, tmp_path: Path) -> None:
@@ -63,6 +71,7 @@ def test_held_out_nlu_per_language(model: Path, tmp_path: Path) -> None:
             str(summary),
             "--results",
             str(tmp_path / "nlu-results"),
+            "--no-floors",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -77,3 +86,12 @@ def test_held_out_nlu_per_language(model: Path, tmp_path: Path) -> None:
         assert scores["examples"] >= 200, language
         assert scores["intent_accuracy"] >= MIN_INTENT_ACCURACY, (language, scores)
         assert scores["intent_macro_f1"] >= MIN_INTENT_MACRO_F1, (language, scores)
+    # Asserted once the language is declared complete (the lead flips it after review);
+    # reported before.
+    complete = {language.code for language in load_languages().complete}
+    for language, scores in report["languages"].items():
+        if language in ("fr", "en") or language not in complete:
+            continue
+        assert scores["examples"] >= MIN_NEW_LANGUAGE_EXAMPLES, language
+        assert scores["intent_accuracy"] >= MIN_NEW_LANGUAGE, (language, scores)
+        assert scores["intent_macro_f1"] >= MIN_NEW_LANGUAGE, (language, scores)

@@ -25,6 +25,7 @@ from bot.channels.choices import ChoiceNumbering, render
 from bot.channels.gsm import segments
 from bot.channels.sms import EMPTY_TWIML, plan_sms
 from bot.channels.sms_report import cost_of_sent, format_report
+from tests.e2e.languages import GREETING, RTL_LANGUAGES, YES, local, needs_complete
 from tests.e2e.stack import Stack
 from tests.e2e.typed import ANSWERS, LANGUAGE_TITLE, NONSENSE, application_steps
 from tests.fakes.twilio_api import (
@@ -134,6 +135,12 @@ class SmsPerson:
         label = self.label_for(wanted)
         assert re.search(rf"(^|\n){re.escape(label)}\. ", "\n".join(self.sms)), (label, self.sms)
         return self.says(label)
+
+    def picks_locally(self, wanted: str | Callable[[str, str], bool], language: str) -> list[str]:
+        """As `picks`, the label typed with the digits of that language's keyboard."""
+        label = self.label_for(wanted)
+        assert re.search(rf"(^|\n){re.escape(label)}\. ", "\n".join(self.sms)), (label, self.sms)
+        return self.says(local(label, language))
 
     def label_for(self, wanted: str | Callable[[str, str], bool]) -> str:
         numbering = ChoiceNumbering()
@@ -292,6 +299,73 @@ def check_application(stack: Stack, person: SmsPerson, last_name: str, language:
 
 
 # ---------------------------------------------------------------- whole applications
+
+
+def apply_in_rtl_language_by_sms(person: SmsPerson, language: str, last_name: str) -> str:
+    """A whole eligible application in Arabic, Dari or Pashto: the first message typed in
+    the language (detected), every choice answered by its number in local digits, counts
+    and years in local digits, "yes" typed in the language; the reference code."""
+    said = person.says(GREETING[language])
+    assert person.slot("language") == language, said
+    assert said == ["utter_about_emile_short", "utter_privacy", "utter_menu"], said
+    said = person.picks_locally("/check_eligibility", language)
+    assert said == ["utter_eligibility_intro", "utter_ask_residence_area"]
+    steps: list[tuple[Callable[[str, str], bool], str]] = [
+        (inform("residence_area", "ile_de_france"), "utter_ask_housing_situation"),
+        (inform("housing_situation", "emergency_shelter"), "utter_ask_right_to_work"),
+        (inform("right_to_work", "yes"), "utter_ask_work_situation"),
+        (inform("work_situation", "unemployed"), "utter_ask_ready_to_move"),
+    ]
+    for wanted, expected in steps:
+        assert person.picks_locally(wanted, language) == [expected], person.text()
+    assert person.says(YES[language]) == ["utter_ask_adults"], person.text()
+    assert person.says(local("1", language)) == ["utter_ask_children"]
+    assert person.says(local("2", language)) == ["utter_ask_sectors"]  # two children
+    assert person.picks_locally(inform("sector", "building"), language) == [
+        "utter_ask_experience_years"
+    ]
+    assert person.says(local("3", language)) == ["utter_ask_driving_licence"]
+    assert person.picks_locally(inform("driving_licence", "no"), language) == [
+        "utter_ask_french_level"
+    ]
+    assert person.picks_locally(inform("french_level", "intermediate"), language) == [
+        "utter_ask_territory_preferences"
+    ]
+    said = person.picks_locally(lambda payload, _t: "cantal" in payload, language)
+    assert said == ["utter_verdict_eligible", "utter_ask_consent_given"]
+    assert person.says(YES[language]) == ["utter_ask_first_name"]
+    assert person.says("Amina") == ["utter_ask_last_name"]
+    assert person.says(last_name) == ["utter_ask_phone_confirm"]
+    said = person.picks_locally(lambda payload, _t: payload.startswith("/affirm"), language)
+    assert said == ["utter_ask_email"]
+    said = person.picks_locally(lambda payload, _t: payload.startswith("/deny"), language)
+    assert said == ["utter_application_sent", "utter_next_steps"]
+    reference = person.slot("application_reference")
+    assert re.fullmatch(r"[A-Z2-9]{6}", reference)
+    assert reference in person.text()
+    assert person.slot("language") == language
+    no_payload_shown(person)
+    TRANSCRIPT[language] = {"turns": person.turns, "sent": person.received}
+    return str(reference)
+
+
+@pytest.mark.parametrize("language", RTL_LANGUAGES)
+def test_whole_application_in_a_rtl_language_by_sms(
+    sms_stack: SmsStack, twilio: FakeTwilio, language: str
+) -> None:
+    needs_complete(language)
+    person = SmsPerson(sms_stack, twilio)
+    last_name = f"Rtl-Sms-{language}"
+    apply_in_rtl_language_by_sms(person, language, last_name)
+    [listed] = application_named(sms_stack, last_name)
+    application = sms_stack.api("GET", f"/applications/{listed['reference']}")
+    assert application["language"] == language
+    assert application["phone"] == person.phone
+    assert application["answers"]["adults"] == 1
+    assert application["answers"]["children"] == 2
+    assert application["answers"]["experience_years"] == 3
+    assert application["territory_preferences"] == ["cantal"]
+    assert application["verdict"]["result"] == "eligible"
 
 
 def test_whole_application_in_french_by_sms(sms_stack: SmsStack, twilio: FakeTwilio) -> None:

@@ -33,6 +33,8 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.bidi import has_rtl
+from tests.e2e.languages import needs_complete
 from tests.e2e.stack import (
     MODEL_NAME,
     MODELS_DIR,
@@ -369,6 +371,20 @@ def test_language_code_en_is_greeted_in_english(telegram: TelegramStack) -> None
     shown = kate.text()
     for name in names:
         assert english[name].strip() in shown, name
+
+
+def test_language_code_fa_is_greeted_in_dari(telegram: TelegramStack) -> None:
+    """Telegram says "fa" (Persian): the programme's Persian speakers are mostly Afghan."""
+    needs_complete("prs")
+    zahra = Chat(telegram, "Zahra", "fa")
+    said = zahra.says("/start")
+    assert zahra.slot("language") == "prs", said
+    assert zahra.slot("language_source") == "hint"
+    assert said == ["utter_about_emile_short", "utter_privacy", "utter_menu"], said
+    assert has_rtl(zahra.text())
+    # "1" picks the first choice of the menu and keeps Dari.
+    assert zahra.says("۱") == ["utter_about_emile", "utter_path"]
+    assert zahra.slot("language") == "prs"
 
 
 # ---------------------------------------------------------------- refused, repeated

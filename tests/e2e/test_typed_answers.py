@@ -47,6 +47,10 @@ def test_held_out_typed_answers_are_understood(
     assert report_module.check_held_out() == []
     report = report_module.measure(stack.rasa_url, workers=2, progress=lambda _line: None)
     report_module.print_report(report)
+    # fr and en are held to the target; the languages of issue 10 (ar, prs, ps) are measured
+    # and printed above, not yet asserted: their share was not measured on the merged model
+    # when this was written (scripts/answers_report.py gives it; raise this to them then).
+    assert {"fr", "en"} <= set(report["languages"])
     for language in ("fr", "en"):
         scores = report["languages"][language]
         assert scores["answers"] >= 8 * 12, language
