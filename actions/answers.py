@@ -90,6 +90,12 @@ def lexicon() -> Lexicon:
     return Lexicon(intents, negations, phrases, without)
 
 
+def is_intent_word(text: str, intent: str) -> bool:
+    """Whether the whole of `text` is one of the lexicon's words for `intent` ("yes", "non",
+    "jsp", "بلی"), in any language."""
+    return normalise(text) in lexicon().intents.get(intent, ())
+
+
 @functools.lru_cache(maxsize=1)
 def number_words() -> Mapping[str, Mapping[str, int]]:
     """Numbers written in words, by language (data/number_words.yml)."""

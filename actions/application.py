@@ -17,6 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answers import is_intent_word
 from actions.api_client import APPLICATION_QUOTA
 from actions.base import (
     NOT_A_NAME_INTENTS,
@@ -49,6 +50,7 @@ _KEY_NAMESPACE: Final = uuid.UUID("6f1d8f2e-5c3b-4f0e-9a57-e1d1e0c0a001")
 # A typed name is taken for a question only when the NLU is this sure (names are unusual
 # words: "Hope", "Amine" could be read as anything with a low confidence).
 NAME_INTERRUPTION_CONFIDENCE: Final = 0.9
+YES_NO_INTENTS: Final = frozenset({"affirm", "deny", "dont_know"})
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,13 @@ def _typed_name(tracker: Tracker) -> str | None:
     if intent == "choose_language" and language_asked_for(tracker) is None:
         # A name NLU mistook for a language ("Bench"): a name all the same.
         return clean_name(text)
+    if intent in YES_NO_INTENTS:
+        if is_intent_word(text, intent):
+            return None  # "oui", "no", "jsp": an answer, not a name
+        if len(text.split()) == 1:
+            # One word not among the yes/no words: a name the model took for one ("John"
+            # read as affirm at 0.95 once the model learnt nine languages).
+            return clean_name(text)
     if intent in NOT_A_NAME_INTENTS and confidence >= NAME_INTERRUPTION_CONFIDENCE:
         return None
     return clean_name(text)

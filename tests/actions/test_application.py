@@ -109,6 +109,38 @@ async def test_a_name_with_digits_gets_a_hint():
 
 
 @pytest.mark.asyncio
+async def test_a_one_word_name_the_model_reads_as_yes_is_a_name():
+    # Seen once the model learnt nine languages: "John" got affirm (0.949).
+    tracker = form_tracker(
+        FORM,
+        "first_name",
+        text="John",
+        intent="affirm",
+        confidence=0.949,
+        slots={"consent_given": True, "language": "en"},
+    )
+    dispatcher, events = await validate(tracker)
+    assert slots_set(events)["first_name"] == "John"
+    assert responses(dispatcher) == []
+
+
+@pytest.mark.parametrize("text", ["oui", "yes", "non", "jsp", "بلی"])
+@pytest.mark.asyncio
+async def test_a_yes_or_no_word_at_the_name_question_is_not_a_name(text):
+    intent = {"non": "deny", "jsp": "dont_know"}.get(text, "affirm")
+    tracker = form_tracker(
+        FORM,
+        "first_name",
+        text=text,
+        intent=intent,
+        confidence=0.97,
+        slots={"consent_given": True},
+    )
+    _dispatcher, events = await validate(tracker)
+    assert slots_set(events).get("first_name") is None
+
+
+@pytest.mark.asyncio
 async def test_a_name_read_as_an_unknown_language_is_a_name():
     # Seen in the benchmark: "Bench" got choose_language (0.93) with a `language` "Bench".
     tracker = form_tracker(
