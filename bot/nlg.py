@@ -8,7 +8,7 @@ import random
 import re
 import string
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from rasa.core.nlg.generator import ResponseVariationFilter
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
@@ -168,7 +168,7 @@ def _number_titles(choices: list[Any]) -> None:
     titles = [c.get("title") for c in choices if isinstance(c, dict)]
     if not all(isinstance(t, str) for t in titles):
         return
-    for index, title in enumerate(titles, start=1):
+    for index, title in enumerate(cast(list[str], titles), start=1):
         match = LEADING_NUMBER.match(title)
         if match is not None and int(match.group(1)) != index:
             return

@@ -122,7 +122,7 @@ def _fast_json_requests() -> None:
     import functools
 
     import aiohttp
-    import ujson  # type: ignore[import-untyped]
+    import ujson
     from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
 
     # Like json.dumps: ASCII escapes, "/" left alone.

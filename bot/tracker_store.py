@@ -97,6 +97,8 @@ def stored_after(count: int, new_events: list[Event]) -> int:
 class ErasableSQLTrackerStore(SQLTrackerStore):
     """`SQLTrackerStore` that deletes a conversation's events on an erasure request."""
 
+    engine: Any  # set by SQLTrackerStore, replaced below for SQLite
+
     def __init__(
         self, *args: Any, retention: RetentionSettings | bool = True, **kwargs: Any
     ) -> None:

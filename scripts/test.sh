@@ -17,10 +17,8 @@ step "ruff"
 step "mypy api/"
 .venv/api/bin/mypy api
 
-if compgen -G "actions/*.py" >/dev/null; then
-  step "mypy actions/"
-  .venv/assistant/bin/mypy actions
-fi
+step "mypy actions/ and bot/"
+.venv/assistant/bin/mypy --config-file mypy-assistant.ini actions bot
 
 if [ -f domain.yml ]; then
   step "catalogues (template up to date, complete languages complete)"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
@@ -37,7 +37,7 @@ class RestConfigError(ValueError):
     """The REST channel has no usable secret."""
 
 
-class AuthenticatedRestInput(RestInput):
+class AuthenticatedRestInput(RestInput):  # type: ignore[misc]
     """Rasa's REST channel behind a shared secret."""
 
     @classmethod
@@ -67,10 +67,10 @@ class AuthenticatedRestInput(RestInput):
         blueprint = super().blueprint(on_new_message)
 
         # Blueprint middleware applies to this blueprint's routes only (Sanic >= 21).
-        @blueprint.middleware("request")
+        @blueprint.middleware("request")  # type: ignore[untyped-decorator]
         async def check(request: Request) -> HTTPResponse | None:
             if bearer_matches(request.headers.get("authorization"), self._secret):
                 return None
             return response.json({"error": "missing or wrong REST channel secret"}, status=401)
 
-        return blueprint
+        return cast(Blueprint, blueprint)
