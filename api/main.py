@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from fastapi import FastAPI
@@ -14,7 +15,7 @@ from api.errors import ErrorBody, install_error_handlers
 from api.key_cache import PrincipalCache
 from api.limits import BodySizeLimit, RequestRateLimiter
 from api.routes import ROUTERS
-from api.services.page_cache import PageCache
+from api.services.page_cache import PageCache, current_fingerprint
 from api.settings import Settings, get_settings
 
 API_PREFIX = "/api/v1"
@@ -53,6 +54,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lambda: app.state.sessionmaker(), settings.audit_batch_ms / 1000
     )
     app.state.page_cache = PageCache()
+    # SQLite answers "has anything changed?" from the local file in well under the cost of
+    # a hop to the threadpool and back; a server over the network may not (None: no check
+    # on the event loop).
+    app.state.fingerprint_now = (
+        partial(current_fingerprint, engine) if engine.dialect.name == "sqlite" else None
+    )
     app.state.rate_limiter = RequestRateLimiter.from_setting(settings.rate_limit)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)

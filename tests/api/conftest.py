@@ -28,6 +28,7 @@ from api.db import make_engine
 from api.main import create_app
 from api.migrate import upgrade
 from api.services.keys import create_key
+from api.services.page_cache import applications_fingerprint
 from api.services.territories import seed_territories
 from api.settings import PROJECT_ROOT, Settings
 
@@ -135,6 +136,8 @@ def app(database: Database, session: Session) -> FastAPI:
     # Every session the app opens is the test's own (its commits are savepoints).
     application.state.sessionmaker = lambda: nullcontext(session)
     application.state.read_sessionmaker = lambda: nullcontext(session)
+    # Kept pages checked on the event loop as SQLite serves them, in the test's transaction.
+    application.state.fingerprint_now = lambda: applications_fingerprint(session)
     return application
 
 

@@ -1,6 +1,15 @@
 """A list read twice shows what changed in between: kept pages never show stale data."""
 
-from tests.api.application_helpers import create
+import time
+
+import httpx
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from api.enums import ApplicationStatus
+from api.models import Application
+from api.models.base import utcnow
+from tests.api.application_helpers import body, create
 
 
 def _listed(client, headers, **params):
@@ -42,3 +51,48 @@ def test_kept_pages_are_not_shared_across_territories(client, assistant_headers,
     assert set(_listed(client, everyone)) == {cantal, allier}
     assert set(_listed(client, cantal_only)) == {cantal}
     assert set(_listed(client, everyone)) == {cantal, allier}
+
+
+def test_a_served_list_shows_changes_made_through_the_api_and_by_another_process(live_server):
+    """On uvicorn, where SQLite's kept pages are checked on the event loop, outside the ORM."""
+    assistant, operator = live_server.key("assistant"), live_server.key("operator")
+    with httpx.Client(base_url=live_server.base_url, timeout=10) as client:
+
+        def listed() -> dict[str, str]:
+            response = client.get("/api/v1/applications", headers=operator)
+            assert response.status_code == 200, response.text
+            return {a["reference"]: a["status"] for a in response.json()["items"]}
+
+        def apply() -> str:
+            response = client.post(
+                "/api/v1/applications",
+                json=body(),
+                headers={**assistant, "Idempotency-Key": f"fresh-{time.time_ns()}"},
+            )
+            assert response.status_code == 201, response.text
+            reference: str = response.json()["reference"]
+            return reference
+
+        first = apply()
+        assert listed() == {first: "new"}
+        assert listed() == {first: "new"}  # kept
+        moved = client.post(
+            f"/api/v1/applications/{first}/status",
+            json={"status": "contacted"},
+            headers=operator,
+        )
+        assert moved.status_code == 200, moved.text
+        assert listed() == {first: "contacted"}
+
+        # Another process (the CLI, another worker) changes the row in the database itself.
+        with Session(live_server.database.engine) as s:
+            s.execute(
+                update(Application)
+                .where(Application.reference == first)
+                .values(status=ApplicationStatus.declined, updated_at=utcnow())
+            )
+            s.commit()
+        assert listed() == {first: "declined"}
+
+        second = apply()
+        assert listed() == {first: "declined", second: "new"}
