@@ -54,7 +54,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot import conversation_language, rasa_patches, typed_choices
-from bot.retention import RetentionJob, RetentionSettings, load_retention, scrub
+from bot.retention import RetentionJob, scrub
+from common.settings import AssistantSettings, load_assistant_settings
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
     engine: Any  # set by SQLTrackerStore, replaced below for SQLite
 
     def __init__(
-        self, *args: Any, retention: RetentionSettings | bool = True, **kwargs: Any
+        self, *args: Any, retention: AssistantSettings | bool = True, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self._stored: OrderedDict[str, int] = OrderedDict()
@@ -122,7 +123,9 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         logger.info("Tracker store: SQL at %s (conversations erasable)", self.engine.url)
         self.retention: RetentionJob | None = None
         if retention is not False:
-            settings = retention if isinstance(retention, RetentionSettings) else load_retention()
+            settings = (
+                retention if isinstance(retention, AssistantSettings) else load_assistant_settings()
+            )
             self.retention = RetentionJob(self.engine, settings, on_erased=self._forget)
             self.retention.start()
 

@@ -42,7 +42,7 @@ echo "==> database: migrations, territories, sample workshops"
 "$API" seed-workshops
 
 # The assistant's key is made once and kept in the data directory (mode 600); the action
-# server reads it from there (EMILE_API_KEY_FILE, see actions/settings.py).
+# server reads it from there (EMILE_API_KEY_FILE, see common/settings.py).
 KEY_FILE="$DATA_DIR/assistant.key"
 if [ ! -s "$KEY_FILE" ]; then
   (umask 077; "$API" create-key "assistant-$(date +%s)" --role assistant --token-only >"$KEY_FILE")
