@@ -25,7 +25,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import SlotSpec, number_words, read_answer, shown_choices
 from actions.vocabulary import ANSWER_CHOICES, CHANNEL, LANGUAGE, SECTOR
-from bot.typed_choices import ascii_digits
+from common.languages import load_languages
+from common.text import ascii_digits
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +107,6 @@ def language_asked_for(tracker: Tracker) -> str | None:
     assistant speaks counts (declared complete in locales/languages.yml, unless chosen by
     a payload).
     """
-    from bot.i18n import load_languages
-
     complete = {language.code for language in load_languages().complete}
     # A payload (a button, or a tester's `/choose_language{...}`) may pick any declared
     # language; words read by NLU only a complete one: a language still being translated
@@ -135,8 +134,6 @@ def hinted_language(tracker: Tracker) -> str | None:
 
     Channels pass it as metadata `language_hint`, with every message and at session start.
     """
-    from bot.i18n import load_languages
-
     session = tracker.get_slot("session_started_metadata")
     hints = [
         (tracker.latest_message.get("metadata") or {}).get("language_hint"),
