@@ -24,7 +24,7 @@ import yaml
 
 from actions.eligibility import as_whole_number
 from common.choices import LABEL, Choice, buttons_shown, picked_choice
-from common.settings import PROJECT_ROOT
+from common.paths import PROJECT_ROOT
 from common.text import normalise
 
 LEXICON_FILE: Final = PROJECT_ROOT / "data" / "answers.yml"

@@ -13,7 +13,7 @@ from typing import Any, Final, Literal, TypedDict
 import yaml
 
 from actions.vocabulary import ANSWER_CHOICES, ANSWER_LISTS, ANSWER_NUMBERS
-from common.settings import PROJECT_ROOT
+from common.paths import PROJECT_ROOT
 
 DEFAULT_RULES_PATH: Final = PROJECT_ROOT / "data" / "eligibility_rules.yml"
 

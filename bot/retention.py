@@ -26,9 +26,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from common.paths import PROJECT_ROOT
 from common.settings import (
     DAY_S,
-    PROJECT_ROOT,
     AssistantSettings,
     SettingsError,
     load_assistant_settings,

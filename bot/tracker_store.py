@@ -55,6 +55,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot import conversation_language, rasa_patches, typed_choices
 from bot.retention import RetentionJob, scrub
+from common.conversation import ERASE_ACTION
 from common.settings import AssistantSettings, load_assistant_settings
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,6 @@ typed_choices.install()
 # choice, not a word).
 conversation_language.install()
 
-ERASE_ACTION_NAME = "action_erase_data"
 # Conversations whose stored-event count is remembered (the least recently used go first).
 KNOWN_CONVERSATIONS = 50_000
 
@@ -76,7 +76,7 @@ def erasure_requested(events: Iterable[Event]) -> bool:
     """Whether `events` hold `action_erase_data` followed by a `Restarted`."""
     erase_seen = False
     for event in events:
-        if isinstance(event, ActionExecuted) and event.action_name == ERASE_ACTION_NAME:
+        if isinstance(event, ActionExecuted) and event.action_name == ERASE_ACTION:
             erase_seen = True
         elif erase_seen and isinstance(event, Restarted):
             return True

@@ -14,7 +14,9 @@ from typing import Final
 
 import yaml
 
-LOCALES_DIR: Final = Path(__file__).resolve().parent.parent / "locales"
+from common.paths import PROJECT_ROOT
+
+LOCALES_DIR: Final = PROJECT_ROOT / "locales"
 LANGUAGES_FILE: Final = "languages.yml"
 DIRECTIONS: Final = ("ltr", "rtl")
 

@@ -15,7 +15,8 @@ from pydantic import BaseSettings, Field, ValidationError, root_validator, valid
 from pydantic.env_settings import SettingsSourceCallable
 from pydantic.fields import ModelField
 
-PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
+from common.paths import PROJECT_ROOT
+
 # The one default data directory of the assistant side, as of the API and scripts/run.sh.
 DEFAULT_DATA_DIR: Final = PROJECT_ROOT / "var"
 DAY_S: Final = 24 * 3600.0

@@ -26,7 +26,7 @@ from actions.vocabulary import (
     RIGHT_TO_WORK,
     WORK_SITUATION,
 )
-from common.settings import PROJECT_ROOT
+from common.paths import PROJECT_ROOT
 
 RULES = default_rules()
 RAW = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
