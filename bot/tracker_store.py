@@ -53,20 +53,11 @@ from rasa.shared.core.events import ActionExecuted, Event, Restarted, SessionSta
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot import conversation_language, rasa_patches, typed_choices
 from bot.retention import RetentionJob, scrub
 from common.conversation import ERASE_ACTION
 from common.settings import AssistantSettings, load_assistant_settings
 
 logger = logging.getLogger(__name__)
-
-# The Rasa server imports this module (endpoints.yml): the place to speed up Rasa itself.
-rasa_patches.apply()
-# And the place to make a typed "3" (or a choice's title) pick a choice on every channel.
-typed_choices.install()
-# And the place to follow the language a person writes in (after typed_choices: "1" is a
-# choice, not a word).
-conversation_language.install()
 
 # Conversations whose stored-event count is remembered (the least recently used go first).
 KNOWN_CONVERSATIONS = 50_000

@@ -11,31 +11,19 @@ from typing import Any
 
 from common.choices import typed_choice_payload
 
-_installed = False
-# The Rasa versions whose MessageProcessor.parse_message(message, tracker, ...) this wraps.
-SUPPORTED_RASA = ("3.6.",)
-
 
 def install() -> None:
-    """Read a typed choice as its payload on every channel (idempotent).
+    """Read a typed choice as its payload on every channel (bot/rasa_patches.py, once).
 
     Wraps Rasa's `MessageProcessor.parse_message`, which gets the conversation's tracker:
     when the message picks one of the choices of the bot's last turn ("3", "b", or a title),
     it is parsed, and stored, as that choice's payload, exactly as a tap. The SMS channel
     maps numbered replies itself (bot/channels/choices.py); the mapping is the same.
     """
-    global _installed
-    if _installed:
-        return
-    import rasa
     from rasa.core.channels.channel import UserMessage
     from rasa.core.processor import MessageProcessor
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    if not rasa.__version__.startswith(SUPPORTED_RASA):
-        raise RuntimeError(
-            f"bot.typed_choices supports rasa {SUPPORTED_RASA}, not {rasa.__version__}"
-        )
     original = MessageProcessor.parse_message
 
     async def parse_message(
@@ -52,4 +40,3 @@ def install() -> None:
         return parsed
 
     MessageProcessor.parse_message = parse_message
-    _installed = True
