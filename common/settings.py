@@ -42,6 +42,8 @@ _DAYS: Final = (
     "keyboard_days",
 )
 _PATHS: Final = ("data_dir", "api_key_file", "outbox_path", "telegram_dir")
+# Files placed under data_dir unless their variable says otherwise.
+_DATA_FILES: Final = {"api_key_file": "assistant.key", "outbox_path": "outbox.db"}
 
 
 class SettingsError(ValueError):
@@ -181,19 +183,16 @@ class AssistantSettings(BaseSettings):
     @root_validator(skip_on_failure=True)
     def _consistent(cls, values: dict[str, Any]) -> dict[str, Any]:
         if values["outbox_backoff_cap_s"] < values["outbox_backoff_base_s"]:
-            raise ValueError("EMILE_OUTBOX_BACKOFF_CAP_S must be at least the base delay")
+            cap = cls.variable("outbox_backoff_cap_s")
+            raise ValueError(f"{cap} must be at least the base delay")
         limit = values["retention_days"]
         for name in ("conversation_days", "applicant_conversation_days"):
             if values[name] > limit:
                 raise ValueError(
-                    f"EMILE_{name.upper()}={values[name]:g} is longer than the API keeps"
+                    f"{cls.variable(name)}={values[name]:g} is longer than the API keeps"
                     f" applications ({limit:g} days)"
                 )
         return values
-
-
-# Files placed under data_dir unless their variable says otherwise.
-_DATA_FILES: Final = {"api_key_file": "assistant.key", "outbox_path": "outbox.db"}
 
 
 def _read_key(path: Path) -> str | None:
