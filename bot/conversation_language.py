@@ -9,7 +9,8 @@ It asks once per language and conversation (slot `languages_offered`), and only 
 language declared complete in locales/languages.yml: the `language` slot only ever holds
 a language the assistant speaks.
 
-`plan()` is pure; `install()` wraps Rasa's MessageProcessor, after bot.typed_choices:
+`plan()` is pure; `install()` wraps Rasa's MessageProcessor, after bot.typed_choices (both
+applied by the start-up step, bot/rasa_patches.py):
 - `parse_message` plans every typed message (a choice read as its payload is not typed
   text: "1" keeps the language), stores the plan in the parse data (`language_plan`) and,
   on a switch, logs the slots before the message, so that this very turn is answered in
@@ -159,14 +160,8 @@ def language_menu_shown(events: Iterable[Any]) -> bool:
     return False
 
 
-_installed = False
-
-
 def install() -> None:
-    """Plan every typed message's language on the Rasa server (idempotent)."""
-    global _installed
-    if _installed:
-        return
+    """Plan every typed message's language on the Rasa server (bot/rasa_patches.py, once)."""
     from rasa.core.actions.action import action_for_name_or_text
     from rasa.core.channels.channel import OutputChannel, UserMessage
     from rasa.core.policies.policy import PolicyPrediction
@@ -221,7 +216,6 @@ def install() -> None:
 
     MessageProcessor.parse_message = parse_message
     MessageProcessor._run_prediction_loop = _run_prediction_loop
-    _installed = True
     # The word lists and n-gram models (~3 s) load beside the model, not on a first message.
     threading.Thread(target=_preload, name="language-preload", daemon=True).start()
 

@@ -1,6 +1,12 @@
-"""Speed-ups of Rasa 3.6 internals that change no behaviour, applied by bot/tracker_store.py
-(the module endpoints.yml makes the Rasa server import).
+"""Every change this project makes to Rasa 3.6, applied only by the start-up step.
 
+`python -m bot.serve run …` (bot/serve.py) checks the installed Rasa against the pinned one,
+then calls `apply()`; importing a module of bot/ changes nothing in Rasa. Each patch names
+the upstream functions it replaces or wraps with the SHA-256 of their source in the Rasa
+version it was written for (`RECORDED_WITH_RASA`): tests/bot/test_rasa_patches.py fails when
+one of them changes, so a Rasa upgrade means reading each patch against the new code.
+
+Speed-ups that change no behaviour:
 - `RemoteAction._validate_action_result` checks every action server response with
   `jsonschema.validate`, which also re-validates the (constant) schema against its
   meta-schema on every call: with jsonschema 4.17 that took ~130 ms per action call here,
@@ -17,24 +23,82 @@
   collector's reach (`gc.freeze()`): each full collection walked them all, a pause of
   ~400 ms in the middle of whatever messages were being answered (measured here: 400 ms
   before, under 1 ms after). They live as long as the model anyway.
+
+Behaviour of the assistant (their own modules):
+- a typed choice ("3", a title) is parsed as the choice's payload (bot/typed_choices.py);
+- the language of each typed message is planned, and asked about (bot/conversation_language.py).
 """
 
 from __future__ import annotations
 
 import gc
+import hashlib
+import importlib
+import inspect
 import logging
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
 
 logger = logging.getLogger(__name__)
 
-_applied = False
+# The Rasa version whose sources the digests below were taken from.
+RECORDED_WITH_RASA: Final = "3.6.21"
 
 
-def apply() -> None:
-    """Install the patches (idempotent)."""
-    global _applied
-    if _applied:
-        return
+@dataclass(frozen=True)
+class Patch:
+    """One change to Rasa: the functions it replaces or wraps, and how to apply it."""
+
+    name: str
+    # "module:Class.attribute" -> the first 16 hex digits of the SHA-256 of that function's
+    # source in RECORDED_WITH_RASA (`source_digest`).
+    replaces: Mapping[str, str]
+    apply: Callable[[], None]
+
+
+def resolve(target: str) -> Any:
+    """The object a "module:Class.attribute" target names, as it is now."""
+    module_name, _, path = target.partition(":")
+    found: Any = importlib.import_module(module_name)
+    for part in path.split("."):
+        found = getattr(found, part)
+    return found
+
+
+def source_digest(target: str) -> str:
+    """The SHA-256 of the source of a target's function as it is now (16 hex digits)."""
+    source = inspect.getsource(resolve(target))
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:16]
+
+
+_applied: set[str] = set()
+
+
+def apply(names: Iterable[str] | None = None) -> list[str]:
+    """Apply the named patches (default: all), in `PATCHES` order, each once; their names.
+
+    Only the start-up step (bot/serve.py) and tests call this.
+    """
+    wanted = {patch.name for patch in PATCHES} if names is None else set(names)
+    unknown = wanted - {patch.name for patch in PATCHES}
+    if unknown:
+        raise ValueError(f"no such Rasa patch: {', '.join(sorted(unknown))}")
+    done = []
+    for patch in PATCHES:
+        if patch.name in wanted and patch.name not in _applied:
+            patch.apply()
+            _applied.add(patch.name)
+            done.append(patch.name)
+    return done
+
+
+def applied() -> frozenset[str]:
+    """The patches applied in this process."""
+    return frozenset(_applied)
+
+
+def _compile_action_result_schema() -> None:
     from jsonschema import ValidationError  # type: ignore[import-untyped]
     from jsonschema.exceptions import best_match  # type: ignore[import-untyped]
     from jsonschema.validators import validator_for  # type: ignore[import-untyped]
@@ -60,12 +124,6 @@ def apply() -> None:
         raise error
 
     RemoteAction._validate_action_result = _validate_action_result
-    _cache_event_types()
-    _freeze_after_model_load()
-    _cache_minimal_graph_schemas()
-    _fast_json_requests()
-    _applied = True
-    logger.debug("Rasa patches applied: action response validation compiled once")
 
 
 def _cache_event_types() -> None:
@@ -140,3 +198,58 @@ def _fast_json_requests() -> None:
         )
 
     EndpointConfig.session = session
+
+
+def _typed_choices() -> None:
+    from bot import typed_choices
+
+    typed_choices.install()
+
+
+def _conversation_language() -> None:
+    from bot import conversation_language
+
+    conversation_language.install()
+
+
+_PARSE_MESSAGE: Final = "rasa.core.processor:MessageProcessor.parse_message"
+
+PATCHES: Final[tuple[Patch, ...]] = (
+    Patch(
+        "action-result-schema-compiled-once",
+        {
+            "rasa.core.actions.action:RemoteAction._validate_action_result": "f8cdb4be68123961",
+        },
+        _compile_action_result_schema,
+    ),
+    Patch(
+        "event-types-remembered",
+        {"rasa.shared.core.events:Event.resolve_by_type": "b5cf570fa7f286c7"},
+        _cache_event_types,
+    ),
+    Patch(
+        "model-frozen-after-load",
+        {"rasa.core.agent:Agent.load_model": "f4c1ab4c5c7af634"},
+        _freeze_after_model_load,
+    ),
+    Patch(
+        "minimal-graph-schemas-kept",
+        {"rasa.engine.graph:GraphSchema.minimal_graph_schema": "58dfb30335499fff"},
+        _cache_minimal_graph_schemas,
+    ),
+    Patch(
+        "action-calls-encoded-with-ujson",
+        {"rasa.utils.endpoints:EndpointConfig.session": "e55aa13d9d4fb4bc"},
+        _fast_json_requests,
+    ),
+    # Before the language plan: a typed choice is its payload, not words in a language.
+    Patch("typed-choices", {_PARSE_MESSAGE: "b98d8e49b9f2c433"}, _typed_choices),
+    Patch(
+        "conversation-language",
+        {
+            _PARSE_MESSAGE: "b98d8e49b9f2c433",
+            "rasa.core.processor:MessageProcessor._run_prediction_loop": "cb30a0cbb690c571",
+        },
+        _conversation_language,
+    ),
+)

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.stack import (  # noqa: E402
-    BOT_VENV,
+    RASA,
     TRAINING_DATA,
     Stack,
     ensure_model,
@@ -202,7 +202,7 @@ def train(config: Path, out: Path, name: str, log: Path) -> tuple[Path, float]:
     with log.open("ab") as sink:
         subprocess.run(
             [
-                str(BOT_VENV / "rasa"),
+                *RASA,
                 "train",
                 "--force",
                 "--data",

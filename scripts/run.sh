@@ -21,13 +21,14 @@ export SQLALCHEMY_SILENCE_UBER_WARNING=1 TF_CPP_MIN_LOG_LEVEL=3
 mkdir -p "$DATA_DIR" "$MODELS_DIR"
 
 API=.venv/api/bin/emile-api
-RASA=.venv/assistant/bin/rasa
 BOT_PY=.venv/assistant/bin/python
+# Rasa through the start-up step: the pinned version checked, the patches applied (bot/serve.py).
+RASA=("$BOT_PY" -m bot.serve)
 # The Rasa training data (data/ also holds the eligibility rules and territories).
-TRAINING_DATA=(data/nlu data/rules.yml data/rules_forms.yml data/stories.yml)
+mapfile -t TRAINING_DATA < <(grep -v '^[[:space:]]*\(#\|$\)' data/training_files.txt)
 
 echo "==> model: trained only if its data changed (a few minutes when it does)"
-if ! nice "$RASA" train --data "${TRAINING_DATA[@]}" --config config.yml --domain domain.yml \
+if ! nice "${RASA[@]}" train --data "${TRAINING_DATA[@]}" --config config.yml --domain domain.yml \
   --out "$MODELS_DIR" --fixed-model-name emile >"$DATA_DIR/train.log" 2>&1; then
   tail -30 "$DATA_DIR/train.log" >&2
   echo "training failed (log: $DATA_DIR/train.log)" >&2
@@ -42,7 +43,7 @@ echo "==> database: migrations, territories, sample workshops"
 "$API" seed-workshops
 
 # The assistant's key is made once and kept in the data directory (mode 600); the action
-# server reads it from there (EMILE_API_KEY_FILE, see actions/settings.py).
+# server reads it from there (EMILE_API_KEY_FILE, see common/settings.py).
 KEY_FILE="$DATA_DIR/assistant.key"
 if [ ! -s "$KEY_FILE" ]; then
   (umask 077; "$API" create-key "assistant-$(date +%s)" --role assistant --token-only >"$KEY_FILE")
@@ -124,7 +125,7 @@ pids+=($!)
 # The action server on loopback, answering only the Rasa server (actions/server.py).
 "$BOT_PY" -m actions.server --interface 127.0.0.1 --port "$ACTIONS_PORT" &
 pids+=($!)
-"$RASA" run "${RASA_API_ARGS[@]}" --interface "$RASA_HOST" --port "$RASA_PORT" \
+"${RASA[@]}" run "${RASA_API_ARGS[@]}" --interface "$RASA_HOST" --port "$RASA_PORT" \
   --model "$MODEL" --endpoints endpoints.yml --credentials "$CREDENTIALS" &
 pids+=($!)
 

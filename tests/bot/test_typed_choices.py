@@ -10,8 +10,8 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot import typed_choices
-from bot.typed_choices import typed_choice_payload
+from bot import rasa_patches
+from common.choices import typed_choice_payload
 
 MENU = [
     {"title": "1. What is EMILE?", "payload": "/ask_program"},
@@ -68,7 +68,7 @@ def test_choices_are_numbered_across_the_turn_when_none_is_shown_numbered():
 
 @pytest.mark.asyncio
 async def test_the_processor_parses_a_typed_choice_as_its_payload():
-    typed_choices.install()
+    rasa_patches.apply(["typed-choices"])
     # The wrapped method keeps Rasa 3.6's signature (fails when Rasa changes it).
     parameters = list(inspect.signature(MessageProcessor.parse_message).parameters)
     assert parameters == ["self", "message", "tracker", "only_output_properties"]

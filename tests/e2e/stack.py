@@ -28,12 +28,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common.conversation import training_data
+
 ROOT = Path(__file__).resolve().parents[2]
 API_VENV = ROOT / ".venv" / "api" / "bin"
 BOT_VENV = ROOT / ".venv" / "assistant" / "bin"
-# The Rasa training data (data/ holds other YAML files too): as scripts/run.sh.
-TRAINING_DATA = ["data/nlu", "data/rules.yml", "data/rules_forms.yml", "data/stories.yml"]
+# The Rasa training data (data/ holds other YAML files too): data/training_files.txt.
+TRAINING_DATA = training_data()
 MODELS_DIR = ROOT / "models"
+# Rasa through the start-up step: the pinned version checked, the patches applied (bot/serve.py).
+RASA = [str(BOT_VENV / "python"), "-m", "bot.serve"]
 MODEL_NAME = "emile"
 
 
@@ -96,7 +100,7 @@ def ensure_model(out: Path = MODELS_DIR, log: Path | None = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     command = [
         "nice",
-        str(BOT_VENV / "rasa"),
+        *RASA,
         "train",
         "--data",
         *TRAINING_DATA,
@@ -117,7 +121,7 @@ def ensure_model(out: Path = MODELS_DIR, log: Path | None = None) -> Path:
 def rasa_command(port: int, model: Path, credentials: Path | str = "credentials.yml") -> list[str]:
     """`rasa run` with the REST API, our endpoints.yml, on loopback `port`."""
     return [
-        str(BOT_VENV / "rasa"),
+        *RASA,
         "run",
         "--enable-api",
         "--port",

@@ -1,5 +1,6 @@
-"""The Rasa server's model, loaded as the server loads it (with bot.rasa_patches): its
-objects are frozen out of the garbage collector, and it still understands messages."""
+"""The Rasa server's model, loaded as the server loads it (after the start-up step,
+bot/serve.py): its objects are frozen out of the garbage collector, and it still
+understands messages."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 PROBE = """
 import asyncio, gc, json, sys, time
-from bot import rasa_patches
-rasa_patches.apply()
+from bot import serve
+serve.start_up()
 from rasa.core.agent import Agent
 agent = Agent()
 agent.load_model(sys.argv[1])
