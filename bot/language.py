@@ -110,7 +110,8 @@ _PERSIAN_KEYBOARD: Final = frozenset("یک")  # U+06CC, U+06A9: Persian/Pashto k
 _ARABIC_LETTERS: Final = frozenset("ةىأإؤڭڨ")  # hardly in Dari or Pashto (ئ is Pashto too)
 _ARABIC_KEYBOARD: Final = frozenset("يك")  # U+064A, U+0643
 # Arabizi: a digit standing for a letter (3 ع, 7 ح, 9 ق, 2 ء, 5 خ) between or before letters.
-_ARABIZI_TOKEN: Final = re.compile(r"^[a-zA-Z]*[23579][a-zA-Z]*$")
+# More than one such digit, never two side by side ("l3a2ila", "ta3a9od").
+_ARABIZI_TOKEN: Final = re.compile(r"^[a-zA-Z]*[23579](?:[a-zA-Z]+[23579])*[a-zA-Z]*$")
 _VOWELS: Final = frozenset("aeiouy")
 # Darija's negation around a verb ("makhdamch", "ma3andich") and its present tense prefix
 # ("kankhdem", "kayhamni", "katskon").
