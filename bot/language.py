@@ -362,8 +362,7 @@ def _within_latin(cased: list[str], tokens: list[str], contractions: int) -> tup
 def _darija_forms(tokens: list[str]) -> int:
     """Words in Darija's shapes: the negation ma…ch ("makhdamch", "ma fhemtch") and the
     present's ka-/kan-/kay-/kat- ("kankhdem", "kayhamni"); not words of French or English."""
-    lists = word_lists()
-    western = lists.by_script["latin"]["fr"] | lists.by_script["latin"]["en"]
+    western = _western_words()
     found = 0
     for index, token in enumerate(tokens):
         folded = fold("latin", token)
@@ -374,6 +373,13 @@ def _darija_forms(tokens: list[str]) -> int:
         if negation or _DARIJA_PRESENT.match(folded):
             found += 1
     return found
+
+
+@cache
+def _western_words() -> frozenset[str]:
+    """The French and English words of the lists: never in Darija's shapes."""
+    lists = word_lists().by_script["latin"]
+    return lists["fr"] | lists["en"]
 
 
 def _letter_weight(text: str, letters: frozenset[str], weight: float) -> float:

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Final
 
@@ -60,6 +60,11 @@ class WordLists:
     # words of one language typed inside others: half a word for their language
     loans: frozenset[str]
 
+    @property
+    def phrase_starts(self) -> frozenset[str]:
+        """The first words of the borrowed phrases."""
+        return _phrase_starts(self.borrowed_phrases)
+
     def languages(self, script: str) -> list[str]:
         """The languages told apart by words in a script."""
         return list(self.by_script.get(script, {}))
@@ -83,6 +88,8 @@ class WordLists:
     def without_phrases(self, tokens: list[str]) -> list[str]:
         """The tokens without the borrowed French phrases ("titre de séjour") they contain."""
         folded = [fold("latin", token) for token in tokens]
+        if not self.phrase_starts.intersection(folded):
+            return tokens
         keep = [True] * len(tokens)
         for phrase in self.borrowed_phrases:
             size = len(phrase)
@@ -96,6 +103,13 @@ class WordLists:
         return folded in self.names or (folded.endswith(("ی", "i")) and folded[:-1] in self.names)
 
 
+@cache
+def _phrase_starts(phrases: tuple[tuple[str, ...], ...]) -> frozenset[str]:
+    return frozenset(phrase[0] for phrase in phrases if phrase)
+
+
+# Messages repeat words: a few thousand cached foldings cost less than one lingua call.
+@lru_cache(maxsize=16384)
 def fold(script: str, word: str) -> str:
     """A word as looked up: accents and keyboard variants folded, so typos still count."""
     word = word.lower()
