@@ -57,6 +57,9 @@ from bot.language_words import fold, word_lists
 # counted words a no_switch message ("12 rue de la République") is clear below 0.99; with 3
 # none is at any confidence and no message is clear and wrong at any setting. 0.85 leaves a
 # margin for unseen messages at the cost of a few short ones (187 clear instead of 198).
+# Checked again on tests/language/dev.yml (1349 short messages, Latin variants of ar, prs, ps
+# and bn; 2026-12-01): nothing clear and wrong at any setting, one no_switch message clear with
+# 2 counted words, none with 3.
 MIN_WORDS: Final = 3
 MIN_CONFIDENCE: Final = 0.85
 # A clear message has the language's own words, letters or script: the n-gram model alone
@@ -110,8 +113,19 @@ _PERSIAN_KEYBOARD: Final = frozenset("یک")  # U+06CC, U+06A9: Persian/Pashto k
 _ARABIC_LETTERS: Final = frozenset("ةىأإؤڭڨ")  # hardly in Dari or Pashto (ئ is Pashto too)
 _ARABIC_KEYBOARD: Final = frozenset("يك")  # U+064A, U+0643
 # Arabizi: a digit standing for a letter (3 ع, 7 ح, 9 ق, 2 ء, 5 خ) between or before letters.
-_ARABIZI_TOKEN: Final = re.compile(r"^[a-zA-Z]*[23579][a-zA-Z]*$")
+# More than one such digit, never two side by side ("l3a2ila", "ta3a9od").
+_ARABIZI_TOKEN: Final = re.compile(r"^[a-zA-Z]*[23579](?:[a-zA-Z]+[23579])*[a-zA-Z]*$")
 _VOWELS: Final = frozenset("aeiouy")
+# Darija's negation around a verb ("makhdamch", "ma3andich") and its present tense prefix
+# ("kankhdem", "kayhamni", "katskon").
+_DARIJA_NEGATION: Final = re.compile(r"^ma[a-z0-9]{3,}(?:ch|sh)$")
+_DARIJA_PRESENT: Final = re.compile(r"^ka[nyt][a-z0-9]{3,}$")
+# An English contraction ("i'm", "don't", "we're"): a word, an apostrophe and an English
+# ending, the word not a French elision ("c'est", "j'ai", "m'appelle" do not match).
+_CONTRACTION: Final = re.compile(
+    r"\b(?!(?:[ldjmtcns]|qu|jusqu|lorsqu|puisqu)['’])([a-z]+)['’](?:m|s|re|ve|ll|t|d)\b",
+    re.IGNORECASE,
+)
 # A word: letters with their combining marks (Bengali vowel signs are marks, not \w) and
 # digits; anything else (spaces, punctuation, ZWNJ, emoji) separates words.
 _WORD: Final = re.compile(
@@ -149,7 +163,11 @@ class Verdict:
 def identify(text: str) -> Identification:
     """The language of a message (None when it has no letters)."""
     text = text[:MAX_CHARS]
-    cased = [token for token in _words_of(text) if _has_letter(token)]
+    # "i'm", "don't": the English ending is English, not a French elided "m'" or "t'".
+    contractions = len(_CONTRACTION.findall(text))
+    text = _CONTRACTION.sub(r"\1", text)
+    words_of = _words_of(text)
+    cased = word_lists().without_phrases([token for token in words_of if _has_letter(token)])
     tokens = [token.lower() for token in cased]
     counts = _script_counts(text)
     if not counts:
@@ -163,7 +181,7 @@ def identify(text: str) -> Identification:
     elif script == "arabic":
         language, confidence, reason = _within_arabic(text, tokens)
     elif script == "latin":
-        language, confidence, reason = _within_latin(cased, tokens)
+        language, confidence, reason = _within_latin(cased, tokens, contractions)
     else:
         return Identification(None, 0.0, "no-letters", words)
     return Identification(language, round(confidence * share, 4), reason, words)
@@ -325,7 +343,11 @@ def _within_arabic(text: str, tokens: list[str]) -> tuple[str, float, str]:
     arabic = _letter_weight(text, _ARABIC_LETTERS, FAMILY_LETTER)
     # The article al- is Arabic; Dari and Pashto keep it only in a few borrowed words.
     arabic += FAMILY_LETTER * min(sum(token.startswith("ال") for token in tokens), LETTER_CAP)
-    arabic += _letter_weight(text, _ARABIC_KEYBOARD, KEYBOARD_LETTER)
+    # Arabic-keyboard letters, but not in a listed Dari or Pashto word: Pashto writes ي
+    # ("مهرباني", "ستړي") and Dari typed on an Arabic keyboard is still Dari ("ميخواهم").
+    persian_words = _persian_words()
+    unlisted = "".join(token for token in tokens if fold("arabic", token) not in persian_words)
+    arabic += _letter_weight(unlisted, _ARABIC_KEYBOARD, KEYBOARD_LETTER)
     # Persian letters say "Dari or Pashto": they count for both, against Arabic.
     letters = {
         "ps": persian + _letter_weight(text, _PS_LETTERS, STRONG_LETTER),
@@ -335,10 +357,43 @@ def _within_arabic(text: str, tokens: list[str]) -> tuple[str, float, str]:
     return _resolve("arabic", tokens, letters)
 
 
-def _within_latin(cased: list[str], tokens: list[str]) -> tuple[str, float, str]:
-    arabizi = sum(_is_arabizi(token) for token in cased)
-    letters = {"ar": STRONG_LETTER * min(arabizi, LETTER_CAP)}
-    return _resolve("latin", tokens, letters, letters_reason="arabizi")
+def _within_latin(cased: list[str], tokens: list[str], contractions: int) -> tuple[str, float, str]:
+    arabizi = sum(_is_arabizi(token) for token in cased) + _darija_forms(tokens)
+    letters = {
+        "ar": STRONG_LETTER * min(arabizi, LETTER_CAP),
+        "en": WORD_WEIGHT * min(contractions, LETTER_CAP),
+    }
+    return _resolve("latin", tokens, letters, letter_reasons={"ar": "arabizi"})
+
+
+def _darija_forms(tokens: list[str]) -> int:
+    """Words in Darija's shapes: the negation ma…ch ("makhdamch", "ma fhemtch") and the
+    present's ka-/kan-/kay-/kat- ("kankhdem", "kayhamni"); not words of French or English."""
+    western = _western_words()
+    found = 0
+    for index, token in enumerate(tokens):
+        folded = fold("latin", token)
+        if folded in western:
+            continue
+        after_ma = index > 0 and tokens[index - 1] == "ma" and len(folded) >= 4
+        negation = _DARIJA_NEGATION.match(folded) or (after_ma and folded.endswith(("ch", "sh")))
+        if negation or _DARIJA_PRESENT.match(folded):
+            found += 1
+    return found
+
+
+@cache
+def _persian_words() -> frozenset[str]:
+    """The Dari and Pashto words of the lists (Arabic script, folded)."""
+    lists = word_lists().by_script["arabic"]
+    return lists["prs"] | lists["ps"]
+
+
+@cache
+def _western_words() -> frozenset[str]:
+    """The French and English words of the lists: never in Darija's shapes."""
+    lists = word_lists().by_script["latin"]
+    return lists["fr"] | lists["en"]
 
 
 def _letter_weight(text: str, letters: frozenset[str], weight: float) -> float:
@@ -369,7 +424,7 @@ def _resolve(
     tokens: list[str],
     letters: Mapping[str, float],
     *,
-    letters_reason: str = "letters",
+    letter_reasons: Mapping[str, str] | None = None,
 ) -> tuple[str, float, str]:
     """Combine word and letter evidence with the n-gram model's opinion into one guess."""
     words = word_lists().scores(script, tokens)
@@ -382,17 +437,24 @@ def _resolve(
     model = probabilities(script, " ".join(tokens))
     # Without words or letters the model decides alone; with them it only tips.
     weight = 1.0 if not evidence else MODEL_WEIGHT_WITH_EVIDENCE
+    modelled = len(model)
     for language in languages if model else ():
-        # A language the model does not know (Pashto, Arabizi) needs words or letters.
-        probability = model.get(language, UNMODELLED_PROBABILITY)
-        logits[language] += weight * math.log(max(probability, PROBABILITY_FLOOR))
+        # The model only tells apart the languages it knows (French from English, not
+        # either from Bengali in Latin letters): its opinion moves them against each other
+        # around an even share, and a language it does not know keeps its words' score.
+        # Without any evidence, those it does not know stay below.
+        if language in model:
+            share = max(model[language], PROBABILITY_FLOOR) * modelled
+            logits[language] += weight * math.log(share)
+        elif not evidence:
+            logits[language] += math.log(UNMODELLED_PROBABILITY * modelled)
     best = max(logits, key=lambda language: logits[language])
     top = logits[best]
     confidence = 1.0 / sum(math.exp(logit - top) for logit in logits.values())
     if letters.get(best, 0.0) >= words.get(best, 0) * WORD_WEIGHT > 0 or (
         letters.get(best, 0.0) > 0 and not words.get(best, 0)
     ):
-        reason = letters_reason
+        reason = (letter_reasons or {}).get(best, "letters")
     elif words.get(best, 0):
         reason = "words"
     else:

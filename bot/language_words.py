@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Final
 
@@ -13,6 +14,8 @@ import yaml
 
 WORDS_FILE: Final = Path(__file__).resolve().parent.parent / "data" / "language_words.yml"
 SCRIPTS: Final = ("latin", "cyrillic", "arabic")
+# What a loan counts for its language, against 1 for a listed word.
+LOAN_WEIGHT: Final = 0.5
 
 # Arabic-script letters folded for word look-ups (Arabic and Persian keyboards, hamza seats).
 _ARABIC_FOLD: Final[Mapping[str, str]] = {
@@ -36,6 +39,8 @@ _ARABIC_FOLD: Final[Mapping[str, str]] = {
     "ۍ": "ی",
     "ئ": "ی",
 }
+# How a phrase is cut into words, as bot/language.py cuts messages (at spaces and apostrophes).
+_WORD_CUT: Final = re.compile(r"[^\W_]+")
 _HARAKAT: Final = frozenset("\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640")
 
 
@@ -50,6 +55,15 @@ class WordLists:
     small_talk: frozenset[str]
     names: frozenset[str]
     borrowed: frozenset[str]
+    # French phrases written as they are in any language, as folded Latin words
+    borrowed_phrases: tuple[tuple[str, ...], ...]
+    # words of one language typed inside others: half a word for their language
+    loans: frozenset[str]
+
+    @property
+    def phrase_starts(self) -> frozenset[str]:
+        """The first words of the borrowed phrases."""
+        return _phrase_starts(self.borrowed_phrases)
 
     def languages(self, script: str) -> list[str]:
         """The languages told apart by words in a script."""
@@ -59,22 +73,43 @@ class WordLists:
         """Every listed word of a script, whatever its language (empty for other scripts)."""
         return self.all_words.get(script, frozenset())
 
-    def scores(self, script: str, tokens: Iterable[str]) -> dict[str, int]:
-        """How many of the tokens each language of the script has in its list."""
+    def scores(self, script: str, tokens: Iterable[str]) -> dict[str, float]:
+        """How many of the tokens each language of the script has in its list (a loan: half)."""
         lists = self.by_script.get(script, {})
-        scores = dict.fromkeys(lists, 0)
+        scores = dict.fromkeys(lists, 0.0)
         for token in tokens:
             folded = fold(script, token)
+            weight = LOAN_WEIGHT if folded in self.loans else 1.0
             for language, vocabulary in lists.items():
                 if folded in vocabulary:
-                    scores[language] += 1
+                    scores[language] += weight
         return scores
+
+    def without_phrases(self, tokens: list[str]) -> list[str]:
+        """The tokens without the borrowed French phrases ("titre de séjour") they contain."""
+        folded = [fold("latin", token) for token in tokens]
+        if not self.phrase_starts.intersection(folded):
+            return tokens
+        keep = [True] * len(tokens)
+        for phrase in self.borrowed_phrases:
+            size = len(phrase)
+            for start in range(len(tokens) - size + 1):
+                if tuple(folded[start : start + size]) == phrase:
+                    keep[start : start + size] = [False] * size
+        return [token for token, kept in zip(tokens, keep, strict=True) if kept]
 
     def is_name(self, folded: str) -> bool:
         """A frequent name or name part, or one with the nisba suffix ("احمدی", "karimi")."""
         return folded in self.names or (folded.endswith(("ی", "i")) and folded[:-1] in self.names)
 
 
+@cache
+def _phrase_starts(phrases: tuple[tuple[str, ...], ...]) -> frozenset[str]:
+    return frozenset(phrase[0] for phrase in phrases if phrase)
+
+
+# Messages repeat words: a few thousand cached foldings cost less than one lingua call.
+@lru_cache(maxsize=16384)
 def fold(script: str, word: str) -> str:
     """A word as looked up: accents and keyboard variants folded, so typos still count."""
     word = word.lower()
@@ -90,7 +125,8 @@ def fold(script: str, word: str) -> str:
 def word_lists(path: Path = WORDS_FILE) -> WordLists:
     """Read and fold the word lists (once per process)."""
     with path.open(encoding="utf-8") as stream:
-        data = yaml.safe_load(stream)
+        # Every word a string: YAML 1.1 would read no, yes, y, n, on, off as booleans.
+        data = yaml.load(stream, Loader=yaml.BaseLoader)
 
     def every_script(words: Iterable[object]) -> frozenset[str]:
         return frozenset(fold(script, str(word)) for script in SCRIPTS for word in words)
@@ -112,4 +148,9 @@ def word_lists(path: Path = WORDS_FILE) -> WordLists:
         small_talk=every_script(data["small_talk"]),
         names=every_script(data["names"]),
         borrowed=borrowed,
+        borrowed_phrases=tuple(
+            tuple(fold("latin", word) for word in _WORD_CUT.findall(str(phrase)))
+            for phrase in data["borrowed_phrases"]
+        ),
+        loans=every_script(data["loans"]),
     )

@@ -15,6 +15,8 @@ from bot.language_words import WORDS_FILE
 from scripts.language_report import DEFAULT_FILE, report
 
 DEV_SET = Path(__file__).parent / "language_dev.yml"
+# The second development set: Latin variants of ar, prs, ps and bn, written apart from the held-out.
+DEV_SETS = [DEV_SET, Path(__file__).parents[1] / "language" / "dev.yml"]
 REPORTS = Path(__file__).resolve().parents[2] / "var" / "reports"
 CODES = [language.code for language in load_languages()]
 
@@ -141,6 +143,51 @@ def test_french_administrative_words_do_not_make_a_message_french(text: str, lan
     assert language_of(text) == language
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("ami kaj khujchi", "bn"),
+        ("amar thakar jayga nai", "bn"),
+        ("man kar mekhaham", "prs"),
+        ("za kar ghwaram", "ps"),
+        ("makhdamch", "ar"),  # Darija's negation ma...ch
+        ("kankhdem f lbni", "ar"),  # Darija's present kan-
+        ("l3a2ila kamla", "ar"),  # two digits for letters
+    ],
+)
+def test_bengali_dari_pashto_and_darija_in_latin_letters(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("no", "en"),  # YAML would read the listed word as a boolean
+        ("yes", "en"),
+        ("i'm unemployed", "en"),  # "'m" is English, not a French elided "m'"
+        ("i don't know", "en"),
+        ("c'est pas grave", "fr"),
+        ("j'ai pas d'enfant", "fr"),
+    ],
+)
+def test_short_english_words_and_contractions(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("titre de sejour daram", "prs"),  # "de" in "titre de séjour" is not French here
+        ("amar titre de sejour ache", "bn"),
+        ("fatni rendez vous", "ar"),
+        ("workshop kala de", "ps"),  # an English word inside counts half
+        ("amake phone den", "bn"),
+    ],
+)
+def test_borrowed_phrases_and_loans_do_not_outweigh_the_language(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
 def test_dari_colloquial_without_listed_words_is_dari_not_pashto() -> None:
     # The Persian model stands for Pashto too: only Pashto words or letters make it Pashto.
     assert language_of("کار میخایم") == "prs"
@@ -162,8 +209,11 @@ def test_names_are_not_counted_as_words() -> None:
 
 
 def no_switch_messages() -> list[str]:
-    data = yaml.safe_load(DEV_SET.read_text(encoding="utf-8"))
-    return [str(text) for text in data["no_switch"]]
+    texts: dict[str, None] = {}
+    for path in DEV_SETS:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        texts.update(dict.fromkeys(str(text) for text in data["no_switch"]))
+    return list(texts)
 
 
 @pytest.mark.parametrize("text", no_switch_messages())
@@ -258,7 +308,7 @@ def test_codes_are_normalised() -> None:
 
 def test_every_listed_word_is_one_word_as_messages_are_cut() -> None:
     """A listed "d'accord" or "من_فضلك" would never match: messages are cut at ' and _."""
-    data = yaml.safe_load(WORDS_FILE.read_text(encoding="utf-8"))
+    data = yaml.load(WORDS_FILE.read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
     lists = [data["small_talk"], data["names"], data["borrowed"]]
     lists += [words for by_language in data["scripts"].values() for words in by_language.values()]
     for words in lists:
@@ -269,15 +319,17 @@ def test_every_listed_word_is_one_word_as_messages_are_cut() -> None:
 # ---------------------------------------------------------------- measured sets
 
 
-def test_dev_set() -> None:
-    """The dev set thresholds were chosen on: every sentence right, every no_switch kept."""
-    text, _ = report(DEV_SET)
+@pytest.mark.parametrize("path", DEV_SETS, ids=lambda path: path.name)
+def test_dev_set(path: Path) -> None:
+    """The dev sets thresholds were chosen on: every sentence right, every no_switch kept."""
+    text, _ = report(path)
     print(text)
-    data = yaml.safe_load(DEV_SET.read_text(encoding="utf-8"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     kept = len(data["no_switch"])
     assert f"no_switch: {kept}/{kept} kept" in text, text
     assert " 0 messages clear and wrong" in text, text
-    for code, items in data["languages"].items():
+    for group, items in data["languages"].items():
+        code = group.split("-")[0]  # "bn-Latn": Bengali in Latin letters
         found = [identify(item["text"]).language == code for item in items]
         sentences = [
             is_clear(identify(item["text"])) and identify(item["text"]).language == code
@@ -293,7 +345,7 @@ def test_dev_set() -> None:
 # in the closing notes; what the test holds is what a person would notice: no message that
 # must not switch ever does, a wrong guess is never clear enough to switch alone, and no
 # language falls below this floor.
-HELD_OUT_FLOOR = 0.85
+HELD_OUT_FLOOR = 0.90
 
 
 @pytest.mark.skipif(not DEFAULT_FILE.exists(), reason=f"{DEFAULT_FILE} not there yet")
