@@ -270,7 +270,15 @@ def evaluate(processor: Any, test_file: Path, out_dir: Path) -> dict[str, Any]:
             for (expected, predicted), count in confusions.most_common()
         ],
     }
-    entity_report_path = next(iter(sorted(out_dir.glob("*Classifier_report.json"))), None)
+    # The statistical extractor's report (DIET's, or the CRF's since issue 10), not the
+    # regex extractor's (numbers only).
+    entity_report_path = next(
+        iter(
+            sorted(out_dir.glob("*Classifier_report.json"))
+            + sorted(out_dir.glob("CRFEntityExtractor_report.json"))
+        ),
+        None,
+    )
     if entity_report_path is not None:
         entities = json.loads(entity_report_path.read_text(encoding="utf-8"))
         macro = entities.get("macro avg") or {}

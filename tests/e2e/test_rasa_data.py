@@ -46,16 +46,17 @@ def test_stories_of_every_flow(model: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
 
 
-# Floors well under what the model reaches (fr 0.976, en 0.976 accuracy on 2026-11-29):
-# falling under one means the NLU data or pipeline broke, not noise. Languages added in
-# issue 10 (ar, prs, ps: every language with a held-out file), once declared complete:
-# their target is 0.90 (scripts/nlu_report.py reports it, run here with --no-floors), not
-# reached yet (2026-12-01, main's reviewed content: ar 0.749, prs 0.783, ps 0.809 accuracy;
-# fr 0.963, en 0.959), so this floor only guards against a breakage; raise it to 0.90 when
-# the target is met.
-MIN_INTENT_ACCURACY = 0.92
-MIN_INTENT_MACRO_F1 = 0.90
-MIN_NEW_LANGUAGE = 0.70
+# Floors well under what the model reaches: falling under one means the NLU data or
+# pipeline broke, not noise (the logistic regression is deterministic: same data, same
+# scores). Reached on 2026-12-01 (issue 10, LogisticRegressionClassifier, docs/assistant.md):
+# accuracy / macro F1 fr 0.966 / 0.964, en 0.966 / 0.961. Languages added in issue 10 (ar,
+# prs, ps: every language with a held-out file), once declared complete: ar 0.828 / 0.834,
+# prs 0.858 / 0.861, ps 0.862 / 0.866; their target is 0.90 (scripts/nlu_report.py reports
+# it, run here with --no-floors), not reached yet, so this floor only guards against a
+# breakage; raise it to 0.90 when the target is met.
+MIN_INTENT_ACCURACY = 0.94
+MIN_INTENT_MACRO_F1 = 0.93
+MIN_NEW_LANGUAGE = 0.78
 MIN_NEW_LANGUAGE_EXAMPLES = 100
 
 
