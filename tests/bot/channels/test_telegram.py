@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -436,7 +437,7 @@ async def test_429_is_retried_after_retry_after(settings, fake) -> None:
     await client.close()
     tries = [c for c in fake.calls if c.method == "sendMessage"]
     assert [c.status for c in tries] == [429, 429, 200]
-    assert all(later.at - earlier.at >= 1.0 for earlier, later in zip(tries, tries[1:]))
+    assert all(later.at - earlier.at >= 1.0 for earlier, later in itertools.pairwise(tries))
     assert texts(fake, 1012) == ["Bonjour"]
 
 
