@@ -55,9 +55,9 @@ format: $(VENV)/api/.installed ## Format and fix what ruff can
 	$(VENV)/api/bin/ruff format .
 	$(VENV)/api/bin/ruff check --fix .
 
-typecheck: setup ## mypy on api/ (API environment), actions/ and bot/ (assistant environment)
+typecheck: setup ## mypy on api/ (API environment), actions/, bot/ and common/ (assistant environment)
 	$(VENV)/api/bin/mypy api
-	$(VENV)/assistant/bin/mypy --config-file mypy-assistant.ini actions bot
+	$(VENV)/assistant/bin/mypy --config-file mypy-assistant.ini actions bot common
 
 catalogs: $(VENV)/assistant/.installed $(VENV)/api/.installed ## Extract texts (domain.yml, the console) and update every catalogue
 	$(BOT_PY) scripts/catalogs.py extract

@@ -23,8 +23,9 @@ from typing import Any, Final
 import yaml
 
 from actions.eligibility import as_whole_number
-from actions.settings import PROJECT_ROOT
-from bot.typed_choices import LABEL, Choice, buttons_shown, normalise, picked_choice
+from common.choices import LABEL, Choice, buttons_shown, picked_choice
+from common.paths import PROJECT_ROOT
+from common.text import normalise
 
 LEXICON_FILE: Final = PROJECT_ROOT / "data" / "answers.yml"
 NUMBER_WORDS_FILE: Final = PROJECT_ROOT / "data" / "number_words.yml"

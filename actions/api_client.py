@@ -14,7 +14,7 @@ from urllib.parse import quote
 import httpx
 
 from actions.eligibility import VerdictPayload
-from actions.settings import Settings, load_settings
+from common.settings import AssistantSettings, load_assistant_settings
 
 logger = logging.getLogger(__name__)
 
@@ -599,10 +599,10 @@ def api_base_url(api_url: str) -> str:
 
 
 def create_client(
-    settings: Settings | None = None, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: AssistantSettings | None = None, *, transport: httpx.AsyncBaseTransport | None = None
 ) -> EmileApiClient:
     """A new client from `settings` (default: the environment); `transport` is for tests."""
-    settings = settings or load_settings()
+    settings = settings or load_assistant_settings()
     headers = {"Accept": "application/json", "User-Agent": "emile-assistant"}
     if settings.api_key:
         headers["X-API-Key"] = settings.api_key
@@ -622,7 +622,7 @@ def create_client(
 _shared: tuple[asyncio.AbstractEventLoop, EmileApiClient] | None = None
 
 
-def shared_client(settings: Settings | None = None) -> EmileApiClient:
+def shared_client(settings: AssistantSettings | None = None) -> EmileApiClient:
     """The process's client for the running event loop, created on first use.
 
     Actions share it so connections are pooled; httpx connections belong to one event loop,

@@ -20,7 +20,6 @@ from rasa_sdk.types import DomainDict
 from actions.answers import is_intent_word
 from actions.api_client import APPLICATION_QUOTA
 from actions.base import (
-    NOT_A_NAME_INTENTS,
     REQUESTED_SLOT,
     BaseFormValidator,
     answered_just_now,
@@ -35,6 +34,7 @@ from actions.base import (
     latest_intent,
     latest_text,
     normalise_phone,
+    not_a_name_intent,
 )
 from actions.eligibility import default_rules, evaluate
 from actions.eligibility_form import answers_from_slots
@@ -132,7 +132,7 @@ def _typed_name(tracker: Tracker) -> str | None:
             # One word not among the yes/no words: a name the model took for one ("John"
             # read as affirm at 0.95 once the model learnt nine languages).
             return clean_name(text)
-    if intent in NOT_A_NAME_INTENTS and confidence >= NAME_INTERRUPTION_CONFIDENCE:
+    if not_a_name_intent(intent) and confidence >= NAME_INTERRUPTION_CONFIDENCE:
         return None
     return clean_name(text)
 

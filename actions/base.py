@@ -25,7 +25,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.answers import SlotSpec, number_words, read_answer, shown_choices
 from actions.vocabulary import ANSWER_CHOICES, CHANNEL, LANGUAGE, SECTOR
-from bot.typed_choices import ascii_digits
+from common.conversation import interruption_intents
+from common.languages import load_languages
+from common.text import ascii_digits
 
 logger = logging.getLogger(__name__)
 
@@ -37,38 +39,6 @@ QUESTION_NUMBER_SLOT: Final = "question_number"
 QUESTION_COUNT_SLOT: Final = "question_count"
 DEFAULT_LANGUAGE: Final = "fr"
 
-# Intents that, during a form, are not an answer when nothing in the message reads as one
-# (actions/answers.py): the form lets them through (it is "rejected") and a rule answers
-# them (data/rules_forms.yml), then the form asks again.
-INTERRUPTION_INTENTS: Final = frozenset(
-    {
-        "ask_why",
-        "dont_know",
-        "menu",
-        "stop_form",
-        "ask_program",
-        "ask_cost",
-        "ask_documents",
-        "ask_housing",
-        "ask_jobs",
-        "ask_support",
-        "ask_family",
-        "ask_human",
-        "ask_territories",
-        "ask_territory_info",
-        "ask_territory_for_trade",
-        "ask_workshops",
-        "cancel_registration",
-        "check_eligibility",
-        "check_status",
-        "delete_my_data",
-        "bot_challenge",
-        "choose_language",
-        "greet",
-        "goodbye",
-        "thank",
-    }
-)
 # Below this confidence a typed message is read as an (unclear) answer, not a question.
 INTERRUPTION_CONFIDENCE: Final = 0.6
 # Below this confidence an intent typed ("zzz" read as "no" at 0.4) answers no question.
@@ -106,8 +76,6 @@ def language_asked_for(tracker: Tracker) -> str | None:
     assistant speaks counts (declared complete in locales/languages.yml, unless chosen by
     a payload).
     """
-    from bot.i18n import load_languages
-
     complete = {language.code for language in load_languages().complete}
     # A payload (a button, or a tester's `/choose_language{...}`) may pick any declared
     # language; words read by NLU only a complete one: a language still being translated
@@ -135,8 +103,6 @@ def hinted_language(tracker: Tracker) -> str | None:
 
     Channels pass it as metadata `language_hint`, with every message and at session start.
     """
-    from bot.i18n import load_languages
-
     session = tracker.get_slot("session_started_metadata")
     hints = [
         (tracker.latest_message.get("metadata") or {}).get("language_hint"),
@@ -216,7 +182,7 @@ def answered_just_now(tracker: Tracker, form_name: str) -> bool:
 def is_interruption(tracker: Tracker) -> bool:
     """Whether the latest message asks something else rather than answering."""
     intent, confidence = latest_intent(tracker)
-    if intent not in INTERRUPTION_INTENTS:
+    if intent not in interruption_intents():
         return False
     return is_payload(latest_text(tracker)) or confidence >= INTERRUPTION_CONFIDENCE
 
@@ -307,7 +273,11 @@ def channel_phone(tracker: Tracker) -> str | None:
 
 _NAME: Final = re.compile(r"^[^\W\d_]+(?:[\s'’.-]+[^\W\d_]+){0,4}\.?$")
 _REFERENCE_ALPHABET: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-NOT_A_NAME_INTENTS: Final = frozenset({"affirm", "deny", "dont_know"}) | INTERRUPTION_INTENTS
+
+
+def not_a_name_intent(intent: str | None) -> bool:
+    """Whether an intent read in a reply to "your name?" means it is not a name."""
+    return intent in ("affirm", "deny", "dont_know") or intent in interruption_intents()
 
 
 def clean_name(text: str) -> str | None:
@@ -381,7 +351,7 @@ class BaseFormValidator(FormValidationAction):
     - While the form asks a slot, a typed message is first read as an answer to it
       (actions/answers.py: the choices shown, data/answers.yml, numbers), and only when
       nothing reads as an answer can it be a question or a request in the middle
-      (INTERRUPTION_INTENTS, confidently): then nothing is extracted, the form is rejected,
+      (data/form_interruptions.yml, confidently): then nothing is extracted, the form is rejected,
       a rule answers (data/rules_forms.yml) and the form asks its question again.
     - An answer that says nothing the question can use is repaired, not looped: the first
       time the expected answer is said in other words (`utter_rephrase_<slot>`, else the

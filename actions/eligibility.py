@@ -12,8 +12,8 @@ from typing import Any, Final, Literal, TypedDict
 
 import yaml
 
-from actions.settings import PROJECT_ROOT
 from actions.vocabulary import ANSWER_CHOICES, ANSWER_LISTS, ANSWER_NUMBERS
+from common.paths import PROJECT_ROOT
 
 DEFAULT_RULES_PATH: Final = PROJECT_ROOT / "data" / "eligibility_rules.yml"
 

@@ -27,7 +27,7 @@ from actions.base import (
 from actions.eligibility import NOT_ELIGIBLE, default_rules, evaluate
 from actions.territories import active_territory_codes
 from actions.vocabulary import ANSWER_CHOICES, DONT_KNOW, SECTOR
-from bot.typed_choices import normalise
+from common.text import normalise
 
 logger = logging.getLogger(__name__)
 

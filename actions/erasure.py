@@ -16,6 +16,7 @@ from actions.api_client import ApiError, ErasureReport, Gone, NotFound, shared_c
 from actions.application import application_state
 from actions.base import channel_of, normalise_phone
 from actions.outbox import start_outbox
+from common.conversation import ERASE_ACTION
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +61,8 @@ class ActionEraseData(Action):
     """Erase, after the person confirmed. Nothing is said to be deleted unless it was."""
 
     def name(self) -> str:
-        # Also named in bot/tracker_store.py (ERASE_ACTION_NAME).
-        return "action_erase_data"
+        # The tracker store watches for this name (common/conversation.py).
+        return ERASE_ACTION
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

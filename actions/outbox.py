@@ -27,8 +27,9 @@ from actions.api_client import (
     encode_json,
     shared_client,
 )
-from actions.settings import Settings, load_settings
 from actions.vocabulary import ANSWER_CHOICES, ANSWER_LISTS
+from common.settings import AssistantSettings as Settings
+from common.settings import load_assistant_settings as load_settings
 
 logger = logging.getLogger(__name__)
 

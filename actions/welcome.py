@@ -15,6 +15,7 @@ from actions.base import (
     language_of,
     language_source_events,
 )
+from common.languages import load_languages
 
 LANGUAGE_PLAN = "language_plan"  # bot/conversation_language.py PLAN_KEY
 OFFERED_SLOT = "languages_offered"
@@ -22,16 +23,12 @@ OFFERED_SLOT = "languages_offered"
 
 def language_button(code: str) -> dict[str, str]:
     """A button that picks a language, titled with the language's name in its own script."""
-    from bot.i18n import load_languages
-
     name = load_languages().by_code[code].name
     return {"title": name, "payload": f'/choose_language{{"language":"{code}"}}'}
 
 
 def ask_language(dispatcher: CollectingDispatcher, first: str | None = None) -> None:
     """The language menu: every complete language, `first` (the channel's hint) first."""
-    from bot.i18n import load_languages
-
     codes = [language.code for language in load_languages().complete]
     codes.sort(key=lambda code: code != first)  # stable: the file's order otherwise
     dispatcher.utter_message(
@@ -133,8 +130,6 @@ class ActionOfferLanguage(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        from bot.i18n import load_languages
-
         plan = tracker.latest_message.get(LANGUAGE_PLAN) or {}
         offered = plan.get("language") if isinstance(plan, dict) else None
         table = load_languages()

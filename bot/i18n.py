@@ -9,68 +9,28 @@ import os
 import string
 import tempfile
 import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
-import yaml
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from common import languages as common_languages
+from common.languages import LOCALES_DIR, Language, Languages
+
 logger = logging.getLogger(__name__)
 
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
-LANGUAGES_FILE = "languages.yml"
 DOMAIN = "messages"
-DIRECTIONS = ("ltr", "rtl")
 LANGUAGE_SLOT = "language"
 # Response keys whose items have a translated `title` and an untouched `payload`.
 CHOICE_KEYS = ("buttons", "quick_replies")
 BUTTON_CONTEXT_SUFFIX = "|button"
 
 
-@dataclass(frozen=True)
-class Language:
-    """One language the assistant speaks, as declared in locales/languages.yml."""
-
-    code: str
-    name: str
-    locale: str
-    direction: str
-    complete: bool
-
-    @property
-    def babel_locale(self) -> Locale:
-        """The Babel locale used for dates, numbers and lists."""
-        return _parse_locale(self.locale)
-
-
-@dataclass(frozen=True)
-class Languages:
-    """The table of languages, with the source language and the default one."""
-
-    source: str
-    default: str
-    by_code: dict[str, Language]
-
-    def __iter__(self) -> Iterator[Language]:
-        return iter(self.by_code.values())
-
-    def resolve(self, code: object) -> Language:
-        """The language for a slot value: `en`, `EN`, `en-GB`, `prs`…; the default otherwise."""
-        if isinstance(code, str) and code.strip():
-            wanted = code.strip().replace("_", "-").lower()
-            for candidate in (wanted, wanted.split("-", 1)[0]):
-                if candidate in self.by_code:
-                    return self.by_code[candidate]
-        return self.by_code[self.default]
-
-    @property
-    def complete(self) -> list[Language]:
-        """Languages declared complete (checked by `scripts/catalogs.py check`)."""
-        return [language for language in self if language.complete]
+def babel_locale(language: Language) -> Locale:
+    """The Babel locale of a language, for dates, numbers and lists."""
+    return _parse_locale(language.locale)
 
 
 @cache
@@ -79,33 +39,10 @@ def _parse_locale(identifier: str) -> Locale:
 
 
 def load_languages(locales_dir: Path = LOCALES_DIR) -> Languages:
-    """Read and validate locales/languages.yml (cached per directory)."""
-    return _load_languages(Path(locales_dir).resolve())
-
-
-@lru_cache(maxsize=8)
-def _load_languages(locales_dir: Path) -> Languages:
-    with (locales_dir / LANGUAGES_FILE).open(encoding="utf-8") as stream:
-        data = yaml.safe_load(stream)
-    by_code: dict[str, Language] = {}
-    for entry in data["languages"]:
-        language = Language(
-            code=str(entry["code"]),
-            name=str(entry["name"]),
-            locale=str(entry["locale"]),
-            direction=str(entry.get("direction", "ltr")),
-            complete=bool(entry.get("complete", False)),
-        )
-        if language.code in by_code:
-            raise ValueError(f"{LANGUAGES_FILE}: language {language.code!r} declared twice")
-        if language.direction not in DIRECTIONS:
-            raise ValueError(f"{LANGUAGES_FILE}: {language.code}: direction must be ltr or rtl")
-        language.babel_locale  # noqa: B018 - fails early on a locale Babel does not know
-        by_code[language.code] = language
-    table = Languages(source=str(data["source"]), default=str(data["default"]), by_code=by_code)
-    for role in (table.source, table.default):
-        if role not in by_code:
-            raise ValueError(f"{LANGUAGES_FILE}: {role!r} is not a declared language")
+    """locales/languages.yml (common/languages.py), every locale checked with Babel."""
+    table = common_languages.load_languages(locales_dir)
+    for language in table:
+        babel_locale(language)  # fails early on a locale Babel does not know
     return table
 
 

@@ -10,7 +10,8 @@ from typing import IO, Any
 import yaml
 
 from bot.formatting import DATE_SUFFIX, DATETIME_SUFFIX, NUMBER_SUFFIXES
-from bot.i18n import CHOICE_KEYS, LOCALES_DIR, button_context, load_languages, placeholders
+from bot.i18n import CHOICE_KEYS, button_context, load_languages, placeholders
+from common.languages import LOCALES_DIR
 
 # Babel maps this keyword to ((1, "c"), 2): the first message is the context, the second the id.
 KEYWORD = "pgettext"

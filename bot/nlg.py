@@ -21,11 +21,11 @@ from bot.formatting import format_value
 from bot.i18n import (
     CHOICE_KEYS,
     LANGUAGE_SLOT,
-    LOCALES_DIR,
     Catalogues,
-    Language,
+    babel_locale,
     button_context,
 )
+from common.languages import LOCALES_DIR, Language
 
 logger = logging.getLogger(__name__)
 
@@ -285,7 +285,7 @@ class _Renderer:
             return isolate(text, language.direction, sms=sms)
 
         try:
-            return format_value(field, value, language.babel_locale, label=label, wrap=wrap)
+            return format_value(field, value, babel_locale(language), label=label, wrap=wrap)
         except (ValueError, TypeError, ArithmeticError) as error:
             logger.warning(
                 "Response %s: cannot format {%s}=%r (%s)", self.name, field, value, error

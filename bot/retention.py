@@ -3,7 +3,7 @@
     python -m bot.retention purge --dry-run   # what would go, and the outbox's failing rows
     python -m bot.retention purge             # erase it (the running servers also do, daily)
 
-Periods are settings (`load_retention`, README "Settings"); what each store keeps and why:
+Periods are settings (common/settings.py, README "Settings"); what each store keeps and why:
 docs/personal-data.md. The Rasa server runs the same purge by itself
 (`ErasableSQLTrackerStore` starts a `RetentionJob`), the action server purges its outbox
 (actions/outbox.py); this command runs all of it once, for an operator or a cron job.
@@ -19,20 +19,23 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from common.paths import PROJECT_ROOT
+from common.settings import (
+    DAY_S,
+    AssistantSettings,
+    SettingsError,
+    load_assistant_settings,
+)
+
 logger = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DAY_S = 24 * 3600.0
-# The operator API's retention of applications (api/settings.py, EMILE_RETENTION_DAYS): no
-# conversation is kept longer than the application it led to.
-API_RETENTION_DAYS = 730
 # Slots whose setting marks a conversation that led to an application (domain.yml). Rasa
 # stores a slot event's name in the `action_name` column.
 APPLICATION_SLOTS = ("application_key", "application_reference")
@@ -40,82 +43,12 @@ APPLICATION_SLOTS = ("application_key", "application_reference")
 BATCH = 100
 
 
-class RetentionError(ValueError):
-    """A retention setting in the environment cannot be used."""
-
-
-@dataclass(frozen=True)
-class RetentionSettings:
-    """How long the assistant keeps each kind of personal data, and how often it purges."""
-
-    # Conversations that led to no application, counted from their last message.
-    conversation_days: float = 90
-    # Conversations that led to an application (never longer than the API keeps it).
-    applicant_conversation_days: float = 365
-    # An SMS opt-out (STOP): CNIL's reference keeps an objection three years.
-    opt_out_days: float = 3 * 365
-    # Telegram button payloads too long for `callback_data`, from the last time shown.
-    keyboard_days: float = 30
-    # How often the running servers purge (the first run comes a minute after start-up).
-    purge_every_s: float = DAY_S
-    data_dir: Path = PROJECT_ROOT / "var"
-    telegram_dir: Path | None = None
-
-    @property
-    def channel_files(self) -> dict[str, Path]:
-        """The channels' SQLite stores, by channel."""
-        return {
-            "sms": self.data_dir / "sms.db",
-            "telegram": (self.telegram_dir or self.data_dir) / "telegram.db",
-        }
-
-
-def _number(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise RetentionError(f"{name} must be a number, not {raw!r}") from None
-    if not value > 0:
-        raise RetentionError(f"{name} must be more than 0, not {raw!r}")
-    return value
-
-
-def load_retention(environ: Mapping[str, str] | None = None) -> RetentionSettings:
-    """Retention settings from `environ` (default: the process environment).
-
-    EMILE_CONVERSATION_DAYS (90), EMILE_APPLICANT_CONVERSATION_DAYS (365), both at most
-    EMILE_RETENTION_DAYS (730, the API's); EMILE_SMS_OPT_OUT_DAYS (1095),
-    EMILE_TELEGRAM_KEYBOARD_DAYS (30), EMILE_PURGE_EVERY_S (86400); EMILE_DATA_DIR (var/)
-    and TELEGRAM_DATA_DIR locate the channels' stores.
-    """
-    env = os.environ if environ is None else environ
-    defaults = RetentionSettings()
-    limit = _number(env, "EMILE_RETENTION_DAYS", API_RETENTION_DAYS)
-    settings = RetentionSettings(
-        conversation_days=_number(env, "EMILE_CONVERSATION_DAYS", defaults.conversation_days),
-        applicant_conversation_days=_number(
-            env, "EMILE_APPLICANT_CONVERSATION_DAYS", defaults.applicant_conversation_days
-        ),
-        opt_out_days=_number(env, "EMILE_SMS_OPT_OUT_DAYS", defaults.opt_out_days),
-        keyboard_days=_number(env, "EMILE_TELEGRAM_KEYBOARD_DAYS", defaults.keyboard_days),
-        purge_every_s=_number(env, "EMILE_PURGE_EVERY_S", defaults.purge_every_s),
-        data_dir=Path(env.get("EMILE_DATA_DIR", "").strip() or defaults.data_dir).expanduser(),
-        telegram_dir=Path(env["TELEGRAM_DATA_DIR"]).expanduser()
-        if env.get("TELEGRAM_DATA_DIR", "").strip()
-        else None,
-    )
-    for name, days in (
-        ("EMILE_CONVERSATION_DAYS", settings.conversation_days),
-        ("EMILE_APPLICANT_CONVERSATION_DAYS", settings.applicant_conversation_days),
-    ):
-        if days > limit:
-            raise RetentionError(
-                f"{name}={days:g} is longer than the API keeps applications ({limit:g} days)"
-            )
-    return settings
+def channel_files(settings: AssistantSettings) -> dict[str, Path]:
+    """The channels' SQLite stores, by channel."""
+    return {
+        "sms": settings.data_dir / "sms.db",
+        "telegram": (settings.telegram_dir or settings.data_dir) / "telegram.db",
+    }
 
 
 # ---------------------------------------------------------------- conversations
@@ -140,7 +73,7 @@ _EVENTS = sa.table(
 
 
 def expired_conversations(
-    connection: Any, settings: RetentionSettings, now: float
+    connection: Any, settings: AssistantSettings, now: float
 ) -> dict[bool, list[tuple[str, int]]]:
     """Conversations past their period, (sender, events) by whether they led to an application."""
     applied = sa.func.max(
@@ -173,7 +106,7 @@ def expired_conversations(
 
 
 def purge_conversations(
-    engine: sa.engine.Engine, settings: RetentionSettings, *, dry_run: bool, now: float
+    engine: sa.engine.Engine, settings: AssistantSettings, *, dry_run: bool, now: float
 ) -> ConversationPurge:
     """Delete every event of the conversations idle for longer than their period."""
     result = ConversationPurge()
@@ -245,10 +178,10 @@ class StoreRule:
     what: str
     # SQL condition on the row, with `:cutoff` (seconds since the epoch).
     condition: str
-    days: Callable[[RetentionSettings], float]
+    days: Callable[[AssistantSettings], float]
 
 
-def _ttl_days(seconds: float) -> Callable[[RetentionSettings], float]:
+def _ttl_days(seconds: float) -> Callable[[AssistantSettings], float]:
     return lambda _settings: seconds / DAY_S
 
 
@@ -297,11 +230,11 @@ def channel_rules() -> list[StoreRule]:
 
 
 def purge_channel_stores(
-    settings: RetentionSettings, *, dry_run: bool, now: float
+    settings: AssistantSettings, *, dry_run: bool, now: float
 ) -> dict[str, int]:
     """Delete the expired rows of the channels' stores; {"channel table": rows}."""
     counts: dict[str, int] = {}
-    files = settings.channel_files
+    files = channel_files(settings)
     for rule in channel_rules():
         path = files[rule.channel]
         if not path.exists():
@@ -348,7 +281,7 @@ class RetentionReport:
     channels: dict[str, int]
     scrubbed: bool = True
 
-    def lines(self, settings: RetentionSettings, dry_run: bool) -> list[str]:
+    def lines(self, settings: AssistantSettings, dry_run: bool) -> list[str]:
         """The report, one line per store."""
         verb = "would be erased" if dry_run else "erased"
         lines = [
@@ -364,7 +297,7 @@ class RetentionReport:
 
 def purge(
     engine: sa.engine.Engine,
-    settings: RetentionSettings,
+    settings: AssistantSettings,
     *,
     dry_run: bool = False,
     now: float | None = None,
@@ -390,7 +323,7 @@ class RetentionJob:
     def __init__(
         self,
         engine: sa.engine.Engine,
-        settings: RetentionSettings,
+        settings: AssistantSettings,
         on_erased: Callable[[list[str]], None] = lambda _senders: None,
         first_after_s: float = 60.0,
     ) -> None:
@@ -443,7 +376,7 @@ def tracker_engine(endpoints: Path) -> sa.engine.Engine:
 
     config = read_endpoint_config(str(endpoints), "tracker_store")
     if config is None:
-        raise RetentionError(f"{endpoints} has no tracker_store")
+        raise SettingsError(f"{endpoints} has no tracker_store")
     kwargs = dict(config.kwargs)
     url = SQLTrackerStore.get_db_url(
         dialect=kwargs.get("dialect", "sqlite"),
@@ -465,13 +398,10 @@ def _secure_delete(connection: Any, _record: Any) -> None:
     connection.execute("PRAGMA busy_timeout=15000")
 
 
-def _purge_outbox(dry_run: bool) -> list[str]:
+def _purge_outbox(settings: AssistantSettings, dry_run: bool) -> list[str]:
     """Purge the action server's outbox file; its report lines."""
     from actions.outbox import Outbox
-    from actions.settings import load_settings
 
-    logging.getLogger("actions.settings").setLevel(logging.ERROR)  # no API key needed here
-    settings = load_settings()
     if not settings.outbox_path.exists():
         return ["outbox: none"]
     outbox = Outbox(settings.outbox_path)
@@ -497,9 +427,9 @@ def main(argv: list[str] | None = None) -> int:
     # Importing Rasa wakes TensorFlow's logging: nothing an operator can act on.
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
-        settings = load_retention()
+        settings = load_assistant_settings()
         engine = tracker_engine(args.endpoints)
-    except RetentionError as error:
+    except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     database = engine.url.database
@@ -513,7 +443,7 @@ def main(argv: list[str] | None = None) -> int:
             report = purge(engine, settings, dry_run=args.dry_run, always_scrub=True)
     finally:
         engine.dispose()
-    for line in [*report.lines(settings, args.dry_run), *_purge_outbox(args.dry_run)]:
+    for line in [*report.lines(settings, args.dry_run), *_purge_outbox(settings, args.dry_run)]:
         print(line)
     return 0
 

@@ -54,7 +54,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot import conversation_language, rasa_patches, typed_choices
-from bot.retention import RetentionJob, RetentionSettings, load_retention, scrub
+from bot.retention import RetentionJob, scrub
+from common.conversation import ERASE_ACTION
+from common.settings import AssistantSettings, load_assistant_settings
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +68,6 @@ typed_choices.install()
 # choice, not a word).
 conversation_language.install()
 
-ERASE_ACTION_NAME = "action_erase_data"
 # Conversations whose stored-event count is remembered (the least recently used go first).
 KNOWN_CONVERSATIONS = 50_000
 
@@ -75,7 +76,7 @@ def erasure_requested(events: Iterable[Event]) -> bool:
     """Whether `events` hold `action_erase_data` followed by a `Restarted`."""
     erase_seen = False
     for event in events:
-        if isinstance(event, ActionExecuted) and event.action_name == ERASE_ACTION_NAME:
+        if isinstance(event, ActionExecuted) and event.action_name == ERASE_ACTION:
             erase_seen = True
         elif erase_seen and isinstance(event, Restarted):
             return True
@@ -100,7 +101,7 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
     engine: Any  # set by SQLTrackerStore, replaced below for SQLite
 
     def __init__(
-        self, *args: Any, retention: RetentionSettings | bool = True, **kwargs: Any
+        self, *args: Any, retention: AssistantSettings | bool = True, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self._stored: OrderedDict[str, int] = OrderedDict()
@@ -122,7 +123,9 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         logger.info("Tracker store: SQL at %s (conversations erasable)", self.engine.url)
         self.retention: RetentionJob | None = None
         if retention is not False:
-            settings = retention if isinstance(retention, RetentionSettings) else load_retention()
+            settings = (
+                retention if isinstance(retention, AssistantSettings) else load_assistant_settings()
+            )
             self.retention = RetentionJob(self.engine, settings, on_erased=self._forget)
             self.retention.start()
 

@@ -24,7 +24,8 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.retention import DAY_S, RetentionSettings, purge, scrub
+from bot.retention import purge, scrub
+from common.settings import DAY_S, AssistantSettings
 
 
 def fill(engine: sa.engine.Engine, conversations: int, events: int, expired: float) -> None:
@@ -81,7 +82,7 @@ def main() -> int:
             )
         try:
             fill(engine, args.conversations, args.events, args.expired)
-            settings = RetentionSettings(data_dir=Path(directory))
+            settings = AssistantSettings(data_dir=Path(directory))
             started = time.perf_counter()
             dry = purge(engine, settings, dry_run=True)
             dry_s = time.perf_counter() - started

@@ -28,12 +28,12 @@ from babel.messages.pofile import read_po, write_po  # noqa: E402
 
 from bot.i18n import (  # noqa: E402
     DOMAIN,
-    Language,
     compile_po,
     load_languages,
     placeholders,
     po_path,
 )
+from common.languages import Language  # noqa: E402
 
 PROJECT = "emile-assistant"
 COMMENT_TAGS = ("TRANSLATORS:",)

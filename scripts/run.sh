@@ -24,7 +24,7 @@ API=.venv/api/bin/emile-api
 RASA=.venv/assistant/bin/rasa
 BOT_PY=.venv/assistant/bin/python
 # The Rasa training data (data/ also holds the eligibility rules and territories).
-TRAINING_DATA=(data/nlu data/rules.yml data/rules_forms.yml data/stories.yml)
+mapfile -t TRAINING_DATA < <(grep -v '^[[:space:]]*\(#\|$\)' data/training_files.txt)
 
 echo "==> model: trained only if its data changed (a few minutes when it does)"
 if ! nice "$RASA" train --data "${TRAINING_DATA[@]}" --config config.yml --domain domain.yml \
@@ -42,7 +42,7 @@ echo "==> database: migrations, territories, sample workshops"
 "$API" seed-workshops
 
 # The assistant's key is made once and kept in the data directory (mode 600); the action
-# server reads it from there (EMILE_API_KEY_FILE, see actions/settings.py).
+# server reads it from there (EMILE_API_KEY_FILE, see common/settings.py).
 KEY_FILE="$DATA_DIR/assistant.key"
 if [ ! -s "$KEY_FILE" ]; then
   (umask 077; "$API" create-key "assistant-$(date +%s)" --role assistant --token-only >"$KEY_FILE")

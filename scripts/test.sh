@@ -17,8 +17,8 @@ step "ruff"
 step "mypy api/"
 .venv/api/bin/mypy api
 
-step "mypy actions/ and bot/"
-.venv/assistant/bin/mypy --config-file mypy-assistant.ini actions bot
+step "mypy actions/, bot/ and common/"
+.venv/assistant/bin/mypy --config-file mypy-assistant.ini actions bot common
 
 if [ -f domain.yml ]; then
   step "catalogues (template up to date, complete languages complete)"
@@ -38,7 +38,7 @@ step "console in a real browser (headless chromium; screenshots in var/screensho
 .venv/api/bin/python -m pytest tests/browser "$@"
 
 assistant_dirs=()
-for dir in tests/actions tests/bot tests/e2e; do
+for dir in tests/common tests/actions tests/bot tests/e2e; do
   compgen -G "$dir/test_*.py" >/dev/null && assistant_dirs+=("$dir")
 done
 if [ ${#assistant_dirs[@]} -gt 0 ]; then

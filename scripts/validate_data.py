@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# The Rasa training data: keep in step with scripts/run.sh and tests/e2e.
-TRAINING_DATA = ["data/nlu", "data/rules.yml", "data/rules_forms.yml", "data/stories.yml"]
+from common.conversation import training_data  # noqa: E402
+
 # Said by Rasa 3.6 itself on every domain with slots, whatever the slots are.
 RASA_NOISE = ("Slot auto-fill has been removed in 3.0",)
 _UNUSED = re.compile(r"The utterance '(?P<name>utter_[A-Za-z0-9_]+)' is not used in any")
@@ -56,7 +56,7 @@ def main() -> int:
     importer = TrainingDataImporter.load_from_config(
         config_path=str(ROOT / "config.yml"),
         domain_path=str(ROOT / "domain.yml"),
-        training_data_paths=[str(ROOT / p) for p in TRAINING_DATA],
+        training_data_paths=[str(ROOT / p) for p in training_data()],
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from actions.api_client import EmileApiClient, create_client
-from actions.settings import Settings
+from common.settings import AssistantSettings as Settings
 
 Handler = Callable[[httpx.Request], httpx.Response | Awaitable[httpx.Response]]
 

@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import api_client
 from actions.api_client import create_client
-from actions.settings import Settings
+from common.settings import AssistantSettings as Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 with (ROOT / "domain.yml").open(encoding="utf-8") as _stream:

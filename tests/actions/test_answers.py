@@ -12,7 +12,7 @@ from rasa.shared.core.domain import Domain
 from actions.answers import choice_value, lexicon, number_words, read_answer
 from actions.eligibility_form import FORM_SLOTS, ValidateEligibilityForm
 from bot.nlg import CatalogueNLG
-from bot.typed_choices import Choice, buttons_shown
+from common.choices import Choice, buttons_shown
 from tests.actions.flows import DOMAIN, ROOT
 
 VALIDATOR = ValidateEligibilityForm()

@@ -22,7 +22,9 @@ from actions.api_client import (
     encode_json,
     shared_client,
 )
-from actions.settings import Settings, SettingsError, load_settings
+from common.settings import AssistantSettings as Settings
+from common.settings import SettingsError
+from common.settings import load_assistant_settings as load_settings
 
 APPLICATION = {
     "first_name": "Amina",

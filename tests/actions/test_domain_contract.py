@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from actions.base import INTERRUPTION_INTENTS
 from actions.vocabulary import (
     ANSWER_CHOICES,
     APPLICATION_STATUS,
@@ -17,6 +16,7 @@ from actions.vocabulary import (
     LANGUAGE,
     SECTOR,
 )
+from common.conversation import interruption_intents
 from tests.actions.flows import DOMAIN, action_names
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +43,7 @@ PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]+)(?P<entities>\{.*\})?$")
 def test_intents_and_entities_are_the_contract():
     assert set(DOMAIN["intents"]) == CONTRACT_INTENTS
     assert set(DOMAIN["entities"]) >= CONTRACT_ENTITIES
-    assert INTERRUPTION_INTENTS <= CONTRACT_INTENTS
+    assert interruption_intents() <= CONTRACT_INTENTS
 
 
 def test_every_question_of_every_form_is_asked():

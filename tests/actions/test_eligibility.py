@@ -19,7 +19,6 @@ from actions.eligibility import (
     load_rules,
     parse_rules,
 )
-from actions.settings import PROJECT_ROOT
 from actions.vocabulary import (
     HOUSING_SITUATION,
     READY_TO_MOVE,
@@ -27,6 +26,7 @@ from actions.vocabulary import (
     RIGHT_TO_WORK,
     WORK_SITUATION,
 )
+from common.paths import PROJECT_ROOT
 
 RULES = default_rules()
 RAW = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))

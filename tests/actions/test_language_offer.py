@@ -7,7 +7,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.welcome import ActionGreet, ActionOfferLanguage, ActionWelcome
-from bot.i18n import load_languages
+from common.languages import load_languages
 from tests.actions.flows import DOMAIN, make_tracker, slots_set
 
 

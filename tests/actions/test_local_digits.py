@@ -7,7 +7,8 @@ import pytest
 
 from actions.base import find_phone, find_reference, normalise_phone
 from bot.channels.choices import pick
-from bot.typed_choices import Choice, ascii_digits, picked_choice
+from common.choices import Choice, picked_choice
+from common.text import ascii_digits
 from tests.actions.test_answers import nlg, read  # noqa: F401 - the `nlg` fixture
 
 CHOICES = [Choice("Oui", "/affirm"), Choice("Non", "/deny"), Choice("Je ne sais pas", "/dont_know")]

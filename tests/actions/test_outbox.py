@@ -20,7 +20,7 @@ from actions.outbox import (
     start_outbox,
     stop_outbox,
 )
-from actions.settings import Settings
+from common.settings import AssistantSettings as Settings
 
 PAYLOAD = {
     "first_name": "Amina",

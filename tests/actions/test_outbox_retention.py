@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from actions.outbox import Outbox, OutboxRetention, OutboxWorker
-from actions.settings import SettingsError, load_settings
+from common.settings import SettingsError
+from common.settings import load_assistant_settings as load_settings
 from tests.actions.test_outbox import Clock, FakeApi, payload
 
 DAY = 86400.0

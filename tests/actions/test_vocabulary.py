@@ -8,7 +8,7 @@ import pytest
 
 from actions import vocabulary
 from actions.eligibility import VerdictResult, default_rules
-from actions.settings import PROJECT_ROOT
+from common.paths import PROJECT_ROOT
 
 API = PROJECT_ROOT / "api"
 # Enumerations of the API the assistant has no business with.

@@ -12,8 +12,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.i18n import LOCALES_DIR
 from bot.nlg import CatalogueNLG
+from common.languages import LOCALES_DIR
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO_ROOT = Path(__file__).resolve().parents[2]

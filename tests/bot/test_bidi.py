@@ -13,8 +13,8 @@ from rasa.shared.core.domain import Domain
 
 from bot.bidi import FSI, PDI, isolate, reorders_in_rtl
 from bot.channels.gsm import SmsStats, to_sms_friendly
-from bot.i18n import LOCALES_DIR
 from bot.nlg import CatalogueNLG
+from common.languages import LOCALES_DIR
 
 SOURCE = (
     "Your code is {reference_code}, we call {phone}, {first_name}; "

@@ -7,14 +7,14 @@ import pytest
 from babel import Locale
 
 from bot.formatting import format_value
-from bot.i18n import load_languages
+from bot.i18n import babel_locale, load_languages
 
 RLM = "\u200f"
 WORKSHOP = "2026-11-22T13:30:00Z"  # 14:30 in Paris
 
 
 def locale_of(code: str) -> Locale:
-    return load_languages().by_code[code].babel_locale
+    return babel_locale(load_languages().by_code[code])
 
 
 def test_the_rtl_languages_use_their_own_babel_locales():

@@ -23,15 +23,9 @@ from bot.channels.choices import ChoiceNumbering, ChoiceStore
 from bot.channels.dedup import SeenStore
 from bot.channels.optout import OptOutStore
 from bot.channels.telegram_payloads import PayloadStore
-from bot.retention import (
-    DAY_S,
-    RetentionError,
-    RetentionSettings,
-    load_retention,
-    purge,
-    scrub,
-)
+from bot.retention import purge, scrub
 from bot.tracker_store import ErasableSQLTrackerStore
+from common.settings import DAY_S, AssistantSettings, SettingsError, load_assistant_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = time.time()
@@ -45,8 +39,8 @@ def domain():
     return Domain.load(str(ROOT / "domain.yml"))
 
 
-def settings(data_dir: Path, **changes) -> RetentionSettings:
-    return RetentionSettings(data_dir=data_dir, **changes)
+def settings(data_dir: Path, **changes) -> AssistantSettings:
+    return AssistantSettings(data_dir=data_dir, **changes)
 
 
 def said(text: str, days_ago: float, applied: bool = False) -> list:
@@ -74,18 +68,18 @@ def sqlite_bytes(path: Path) -> bytes:
 
 
 def test_settings_have_documented_defaults_and_a_ceiling():
-    defaults = load_retention({})
+    defaults = load_assistant_settings({})
     assert (defaults.conversation_days, defaults.applicant_conversation_days) == (90, 365)
     assert (defaults.opt_out_days, defaults.keyboard_days) == (1095, 30)
     assert defaults.purge_every_s == DAY_S
-    assert load_retention({"EMILE_CONVERSATION_DAYS": "30"}).conversation_days == 30
+    assert load_assistant_settings({"EMILE_CONVERSATION_DAYS": "30"}).conversation_days == 30
     # Never longer than the API keeps the application (EMILE_RETENTION_DAYS, 730).
-    with pytest.raises(RetentionError, match="longer than the API"):
-        load_retention({"EMILE_APPLICANT_CONVERSATION_DAYS": "800"})
-    with pytest.raises(RetentionError, match="longer than the API"):
-        load_retention({"EMILE_RETENTION_DAYS": "60"})
-    with pytest.raises(RetentionError, match="must be a number"):
-        load_retention({"EMILE_CONVERSATION_DAYS": "three months"})
+    with pytest.raises(SettingsError, match="longer than the API"):
+        load_assistant_settings({"EMILE_APPLICANT_CONVERSATION_DAYS": "800"})
+    with pytest.raises(SettingsError, match="longer than the API"):
+        load_assistant_settings({"EMILE_RETENTION_DAYS": "60"})
+    with pytest.raises(SettingsError, match="must be a number"):
+        load_assistant_settings({"EMILE_CONVERSATION_DAYS": "three months"})
 
 
 # ---------------------------------------------------------------- conversations, by backend

@@ -11,7 +11,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import typed_choices
-from bot.typed_choices import typed_choice_payload
+from common.choices import typed_choice_payload
 
 MENU = [
     {"title": "1. What is EMILE?", "payload": "/ask_program"},

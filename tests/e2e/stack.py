@@ -28,11 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common.conversation import training_data
+
 ROOT = Path(__file__).resolve().parents[2]
 API_VENV = ROOT / ".venv" / "api" / "bin"
 BOT_VENV = ROOT / ".venv" / "assistant" / "bin"
-# The Rasa training data (data/ holds other YAML files too): as scripts/run.sh.
-TRAINING_DATA = ["data/nlu", "data/rules.yml", "data/rules_forms.yml", "data/stories.yml"]
+# The Rasa training data (data/ holds other YAML files too): data/training_files.txt.
+TRAINING_DATA = training_data()
 MODELS_DIR = ROOT / "models"
 MODEL_NAME = "emile"
 
