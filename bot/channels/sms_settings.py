@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from bot.channels.credentials import environment, first
 from bot.channels.optout import KEYWORDS_FILE
 from bot.channels.pipeline import DEFAULT_DRAIN_TIMEOUT_S, DEFAULT_MAX_CONCURRENCY
-from bot.channels.settings import DEFAULT_DATA_DIR, data_dir
+from common.settings import DEFAULT_DATA_DIR, AssistantSettings
 
 DEFAULT_API_BASE_URL: Final = "https://api.twilio.com"
 # Twilio accepts bodies up to 1,600 characters: at most 10 GSM-7 segments.
@@ -52,8 +52,12 @@ class SmsSettings:
     drain_timeout_s: float = DEFAULT_DRAIN_TIMEOUT_S
 
     @classmethod
-    def from_credentials(cls, credentials: Mapping[str, Any] | None) -> SmsSettings:
-        """Settings from the channel's section of credentials.yml."""
+    def from_credentials(
+        cls, credentials: Mapping[str, Any] | None, assistant: AssistantSettings | None = None
+    ) -> SmsSettings:
+        """Settings from the channel's section of credentials.yml, over the assistant's
+        settings (`assistant`, default: read from the environment)."""
+        env = assistant if assistant is not None else environment()
         creds = dict(credentials or {})
         missing = [k for k in ("account_sid", "auth_token", "public_url") if not _setting(creds, k)]
         if missing:
@@ -78,12 +82,13 @@ class SmsSettings:
                 from_number=from_number,
                 messaging_service_sid=service,
                 api_base_url=(
+                    # TWILIO_API_BASE_URL: a stand-in Twilio (tests, a sandbox) for
+                    # scripts/run.sh's credentials.
                     _setting(creds, "api_base_url")
-                    # A stand-in Twilio (tests, a sandbox) for scripts/run.sh's credentials.
-                    or os.environ.get("TWILIO_API_BASE_URL", "").strip()
+                    or env.twilio_api_base_url.strip()
                     or DEFAULT_API_BASE_URL
                 ).rstrip("/"),
-                data_dir=data_dir(creds.get("data_dir"), os.environ),
+                data_dir=Path(first(creds.get("data_dir"), env.data_dir)).expanduser(),
                 max_segments=int(_setting(creds, "max_segments") or 2),
                 timeout_s=float(_setting(creds, "timeout_s") or 10.0),
                 max_attempts=int(_setting(creds, "max_attempts") or 4),

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from bot.channels.credentials import as_bool, as_list, environment, first, text
 from bot.channels.pipeline import DEFAULT_DRAIN_TIMEOUT_S, DEFAULT_MAX_CONCURRENCY
-from bot.channels.settings import DEFAULT_DATA_DIR, as_bool, as_list, data_dir, first, text
+from common.settings import DEFAULT_DATA_DIR, AssistantSettings
 
 DEFAULT_BASE_URL: Final = "https://api.telegram.org/bot"
 DEFAULT_ALLOWED_UPDATES: Final = ("message", "callback_query")
@@ -24,7 +24,8 @@ DEFAULT_COMMANDS: Final = {
 
 @dataclass(frozen=True)
 class TelegramSettings:
-    """The channel's settings.
+    """The channel's settings: a credentials.yml key, else the environment (read by
+    `common.settings.AssistantSettings`), else the default.
 
     | credentials key | environment | default |
     |---|---|---|
@@ -33,7 +34,7 @@ class TelegramSettings:
     | `mode` | `TELEGRAM_MODE` | `webhook` (or `polling`) |
     | `base_url` | `TELEGRAM_BASE_URL` | `https://api.telegram.org/bot` |
     | `public_url` | `TELEGRAM_PUBLIC_URL` | none (full webhook URL, for set-webhook) |
-    | `data_dir` | `TELEGRAM_DATA_DIR`, `EMILE_DATA_DIR` | `var` |
+    | `data_dir` | `TELEGRAM_DATA_DIR`, `EMILE_DATA_DIR` | `var` (the assistant's) |
 
     Others, credentials only: `allowed_updates`, `poll_timeout`, `max_retries`,
     `max_retry_wait`, `max_concurrency`, `drain_timeout`, `typing`, `private_only`, `commands`.
@@ -60,25 +61,33 @@ class TelegramSettings:
         cls, credentials: Mapping[str, Any] | None, environ: Mapping[str, str] | None = None
     ) -> TelegramSettings:
         """Settings from a credentials.yml section, the environment filling what is missing."""
+        return cls.from_credentials(credentials, environment(environ))
+
+    @classmethod
+    def from_credentials(
+        cls, credentials: Mapping[str, Any] | None, assistant: AssistantSettings
+    ) -> TelegramSettings:
+        """Settings from a credentials.yml section over the assistant's settings."""
         given = dict(credentials or {})
-        env = os.environ if environ is None else environ
         commands = dict(DEFAULT_COMMANDS)
         commands.update(
             {str(k).lstrip("/").lower(): str(v) for k, v in (given.get("commands") or {}).items()}
         )
         return cls(
             access_token=text(
-                given.get("access_token"), given.get("token"), env.get("TELEGRAM_BOT_TOKEN")
+                given.get("access_token"), given.get("token"), assistant.telegram_bot_token
             ),
-            secret_token=text(given.get("secret_token"), env.get("TELEGRAM_SECRET_TOKEN")),
-            mode=text(given.get("mode"), env.get("TELEGRAM_MODE"), default="webhook").lower(),
+            secret_token=text(given.get("secret_token"), assistant.telegram_secret_token),
+            mode=text(given.get("mode"), assistant.telegram_mode, default="webhook").lower(),
             base_url=text(
-                given.get("base_url"), env.get("TELEGRAM_BASE_URL"), default=DEFAULT_BASE_URL
+                given.get("base_url"), assistant.telegram_base_url, default=DEFAULT_BASE_URL
             ),
             public_url=text(
-                given.get("public_url"), given.get("webhook_url"), env.get("TELEGRAM_PUBLIC_URL")
+                given.get("public_url"), given.get("webhook_url"), assistant.telegram_public_url
             ),
-            data_dir=data_dir(given.get("data_dir"), env, "TELEGRAM_DATA_DIR"),
+            data_dir=Path(
+                first(given.get("data_dir"), assistant.telegram_dir, assistant.data_dir)
+            ).expanduser(),
             allowed_updates=as_list(first(given.get("allowed_updates")) or DEFAULT_ALLOWED_UPDATES),
             poll_timeout_s=int(first(given.get("poll_timeout"), 30)),
             max_retries=int(first(given.get("max_retries"), 3)),

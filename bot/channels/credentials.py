@@ -1,14 +1,18 @@
-"""What every channel's settings share: credentials.yml first, then the environment, then one
-default, and one data directory for all (`EMILE_DATA_DIR`, else `var`, as `make run` uses)."""
+"""Reading a channel's section of credentials.yml: its keys come before the environment,
+which `common.settings.AssistantSettings` reads (one model, one data directory)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
-DATA_DIR_VARIABLE: Final = "EMILE_DATA_DIR"
-DEFAULT_DATA_DIR: Final = Path("var")
+from common.settings import AssistantSettings
+
+
+def environment(environ: Mapping[str, str] | None = None) -> AssistantSettings:
+    """The assistant's settings from `environ` (default: the process environment)."""
+    return AssistantSettings.from_environ(os.environ if environ is None else environ)
 
 
 def first(*values: Any) -> Any:
@@ -38,11 +42,3 @@ def as_list(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(part.strip() for part in value.split(",") if part.strip())
     return tuple(str(part) for part in value)
-
-
-def data_dir(given: Any, environ: Mapping[str, str], *more_variables: str) -> Path:
-    """The data directory: the credentials' `data_dir`, then `more_variables` (a channel's
-    own, older name), then EMILE_DATA_DIR, then `var`."""
-    value = first(given, *(environ.get(name) for name in more_variables))
-    value = first(value, environ.get(DATA_DIR_VARIABLE))
-    return Path(str(value).strip()) if value is not None else DEFAULT_DATA_DIR
