@@ -63,9 +63,11 @@ class BoundedRateLimiter(AIORateLimiter):
         *,
         max_retries: int,
         max_wait_s: float,
+        max_rate: float = 30,
         sleep: Callable[[float], Coroutine[Any, Any, Any]] = asyncio.sleep,
     ) -> None:
-        super().__init__(max_retries=max_retries)
+        # `max_rate`: requests per second to chats, all together (Telegram's advice: 30).
+        super().__init__(overall_max_rate=max_rate, max_retries=max_retries)
         self.max_wait_s = max_wait_s
         self.connect_retries = max_retries
         self._sleep = sleep
@@ -144,7 +146,9 @@ class TelegramClient:
             request=HTTPXRequest(connection_pool_size=max(8, settings.max_concurrency * 2)),
             get_updates_request=HTTPXRequest(connection_pool_size=1),
             rate_limiter=BoundedRateLimiter(
-                max_retries=settings.max_retries, max_wait_s=settings.max_retry_wait_s
+                max_retries=settings.max_retries,
+                max_wait_s=settings.max_retry_wait_s,
+                max_rate=settings.max_rate,
             ),
         )
         self._started = False

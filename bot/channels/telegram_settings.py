@@ -37,7 +37,8 @@ class TelegramSettings:
     | `data_dir` | `TELEGRAM_DATA_DIR`, `EMILE_DATA_DIR` | `var` (the assistant's) |
 
     Others, credentials only: `allowed_updates`, `poll_timeout`, `max_retries`,
-    `max_retry_wait`, `max_concurrency`, `drain_timeout`, `typing`, `private_only`, `commands`.
+    `max_retry_wait`, `max_rate`, `max_concurrency`, `drain_timeout`, `typing`,
+    `private_only`, `commands`.
     """
 
     access_token: str = ""
@@ -50,6 +51,9 @@ class TelegramSettings:
     poll_timeout_s: int = 30
     max_retries: int = 3
     max_retry_wait_s: float = 60.0
+    # Requests per second to chats, all chats together (Telegram's broadcast advice: 30;
+    # 0: no limit but Telegram's own 429s). PTB's AIORateLimiter keeps to it.
+    max_rate: float = 30.0
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
     drain_timeout_s: float = DEFAULT_DRAIN_TIMEOUT_S
     typing: bool = True
@@ -92,6 +96,7 @@ class TelegramSettings:
             poll_timeout_s=int(first(given.get("poll_timeout"), 30)),
             max_retries=int(first(given.get("max_retries"), 3)),
             max_retry_wait_s=float(first(given.get("max_retry_wait"), 60.0)),
+            max_rate=max(0.0, float(first(given.get("max_rate"), 30.0))),
             max_concurrency=max(
                 1, int(first(given.get("max_concurrency"), DEFAULT_MAX_CONCURRENCY))
             ),
