@@ -109,9 +109,21 @@ class AssistantSettings(BaseSettings):
     # How often the running servers purge (the first run comes a minute after start-up).
     purge_every_s: float = DAY_S
 
-    # ---- channels (their other settings are still in bot/channels/*.py)
+    # ---- channels: what the environment gives them. A key of the channel's section of
+    # credentials.yml comes first (bot/channels/telegram_settings.py, sms_settings.py).
     # The Telegram channel's store, when not in data_dir.
     telegram_dir: Path | None = Field(None, env="TELEGRAM_DATA_DIR")
+    # Without a token the Telegram channel is off.
+    telegram_bot_token: str = Field("", env="TELEGRAM_BOT_TOKEN", repr=False)
+    # Telegram sends it with every webhook request; none: every request is refused.
+    telegram_secret_token: str = Field("", env="TELEGRAM_SECRET_TOKEN", repr=False)
+    # `webhook` or `polling` (checked by the channel, which says what is wrong).
+    telegram_mode: str = Field("webhook", env="TELEGRAM_MODE")
+    telegram_base_url: str = Field("https://api.telegram.org/bot", env="TELEGRAM_BASE_URL")
+    # The full public URL of the webhook (for `telegram_admin set-webhook`).
+    telegram_public_url: str = Field("", env="TELEGRAM_PUBLIC_URL")
+    # A stand-in for https://api.twilio.com (tests, a sandbox).
+    twilio_api_base_url: str = Field("https://api.twilio.com", env="TWILIO_API_BASE_URL")
 
     class Config:
         env_prefix = "EMILE_"

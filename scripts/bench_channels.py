@@ -72,7 +72,7 @@ import httpx  # noqa: E402
 from bench_assistant import SCRIPT, percentile, summary  # noqa: E402
 
 from bot.channels.choices import ChoiceNumbering, render  # noqa: E402
-from bot.channels.sms import plan_sms  # noqa: E402
+from bot.channels.sms_output import plan_sms  # noqa: E402
 from tests.e2e.stack import Stack, ensure_model, http, set_telegram_webhook  # noqa: E402
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, Person  # noqa: E402
 from tests.fakes.twilio_api import (  # noqa: E402

@@ -2,7 +2,7 @@
 
 Input, per language, the bot's turns of one conversation (each turn: the texts of its
 messages, choices already rendered as numbered lines), e.g. from an end-to-end transcript.
-Each turn is planned exactly as the SMS channel sends it (`bot.channels.sms.plan_sms`),
+Each turn is planned exactly as the SMS channel sends it (`bot.channels.sms_output.plan_sms`),
 for several values of `max_segments`, so the choice of the channel's limit can be checked
 against real conversations. `scripts/sms_segments_report.py` is the command line.
 """
@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from bot.channels.gsm import SmsStats, ucs2_characters
-from bot.channels.sms import plan_sms
+from bot.channels.sms_output import plan_sms
 
 Turns = Sequence[Sequence[str]]
 

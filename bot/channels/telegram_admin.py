@@ -36,12 +36,10 @@ import httpx
 import yaml
 from telegram import Update
 
-from bot.channels.telegram import (
-    SECRET_HEADER,
-    Poller,
-    TelegramClient,
-    TelegramSettings,
-)
+from bot.channels.telegram import SECRET_HEADER
+from bot.channels.telegram_bot import TelegramClient
+from bot.channels.telegram_polling import Polling
+from bot.channels.telegram_settings import TelegramSettings
 
 logger = logging.getLogger("bot.channels.telegram_admin")
 
@@ -71,8 +69,9 @@ def load_settings(credentials: Path | None) -> TelegramSettings:
 
 
 async def info(client: TelegramClient) -> dict[str, Any]:
-    me = await client.call("get_me")
-    webhook = await client.call("get_webhook_info")
+    bot = await client.start()
+    me = await bot.get_me()
+    webhook = await bot.get_webhook_info()
     return {"bot": me.to_dict(), "webhook": webhook.to_dict()}
 
 
@@ -93,8 +92,8 @@ async def set_webhook(
         raise SystemExit("no URL: pass --url or set TELEGRAM_PUBLIC_URL (or public_url)")
     if not url.startswith("https://"):
         logger.warning("Telegram only delivers to https:// webhooks; %s is for tests", url)
-    result = await client.call(
-        "set_webhook",
+    bot = await client.start()
+    result = await bot.set_webhook(
         url=url,
         secret_token=settings.secret_token,
         allowed_updates=list(settings.allowed_updates),
@@ -105,7 +104,8 @@ async def set_webhook(
 
 
 async def delete_webhook(client: TelegramClient, *, drop_pending_updates: bool = False) -> bool:
-    return bool(await client.call("delete_webhook", drop_pending_updates=drop_pending_updates))
+    bot = await client.start()
+    return bool(await bot.delete_webhook(drop_pending_updates=drop_pending_updates))
 
 
 class Relay:
@@ -157,22 +157,30 @@ async def poll(settings: TelegramSettings, rasa_url: str, *, once: bool = False)
     client = TelegramClient(settings)
     async with httpx.AsyncClient(timeout=60.0) as http:
         relay = Relay(rasa_url.rstrip("/") + WEBHOOK_PATH, settings.secret_token, http)
-        poller = Poller(
-            client,
-            relay,
-            timeout_s=0 if once else settings.poll_timeout_s,
-            allowed_updates=settings.allowed_updates,
-        )
         try:
+            bot = await client.start()
             if once:
-                await client.start()
-                await poller.poll_once()
-                # Confirm what was delivered, as the next call of a long poll would.
-                if poller.offset is not None:
-                    await client.bot.get_updates(offset=poller.offset, timeout=0)
-            else:
-                logger.info("Relaying Telegram updates to %s", relay.webhook_url)
-                await poller.run()
+                # One short getUpdates, then the confirmation the next call of a poll makes.
+                updates = await bot.get_updates(
+                    timeout=0, allowed_updates=list(settings.allowed_updates)
+                )
+                for update in updates:
+                    await relay(update)
+                if updates:
+                    await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+                return
+            polling = Polling(
+                bot,
+                relay,
+                timeout_s=settings.poll_timeout_s,
+                allowed_updates=settings.allowed_updates,
+            )
+            logger.info("Relaying Telegram updates to %s", relay.webhook_url)
+            await polling.start()
+            try:
+                await asyncio.Event().wait()
+            finally:
+                await polling.stop()
         finally:
             await client.close()
 

@@ -60,6 +60,15 @@ class Turn:
         self._before = before
         self._done = done
 
+    def skip(self) -> None:
+        """Give the place up without running: the next turn still waits for the earlier ones."""
+        if self._before is None or self._before.done():
+            self._turns._finished(self._person, self._done)
+        else:
+            self._before.add_done_callback(
+                lambda _: self._turns._finished(self._person, self._done)
+            )
+
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Wait for the person's earlier messages, then for a free slot; run; let the next go."""

@@ -22,7 +22,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.channels.choices import ChoiceNumbering, ChoiceStore
 from bot.channels.dedup import SeenStore
 from bot.channels.optout import OptOutStore
-from bot.channels.telegram import PayloadStore
+from bot.channels.telegram_payloads import PayloadStore
 from bot.retention import purge, scrub
 from bot.tracker_store import ErasableSQLTrackerStore
 from common.settings import DAY_S, AssistantSettings, SettingsError, load_assistant_settings

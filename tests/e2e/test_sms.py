@@ -23,7 +23,8 @@ import pytest
 
 from bot.channels.choices import ChoiceNumbering, render
 from bot.channels.gsm import segments
-from bot.channels.sms import EMPTY_TWIML, plan_sms
+from bot.channels.sms import EMPTY_TWIML
+from bot.channels.sms_output import plan_sms
 from bot.channels.sms_report import cost_of_sent, format_report
 from tests.e2e.languages import GREETING, RTL_LANGUAGES, YES, local, needs_complete
 from tests.e2e.stack import Stack

@@ -11,7 +11,8 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 
-from bot.channels.sms import SmsSettings, TwilioSmsInput
+from bot.channels.sms import TwilioSmsInput
+from bot.channels.sms_settings import SmsSettings
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio, sign
 
 PUBLIC_URL = "https://sms.emile.example.org/webhooks/sms/webhook"
@@ -51,7 +52,9 @@ class ScriptedBot:
             await message.output_channel.send_response(message.sender_id, dict(answer))
 
 
-async def stub_responder(sender: str, names: tuple[str, ...]) -> dict[str, Any] | None:
+async def stub_responder(
+    sender: str, names: tuple[str, ...], language_hint: str | None = None
+) -> dict[str, Any] | None:
     """Stands for the NLG: the first response's name as its text."""
     return {"text": f"<{names[0]}>"}
 

@@ -11,18 +11,10 @@ import pytest
 import pytest_asyncio
 
 from bot.channels.gsm import encoding, segments
-from bot.channels.sms import (
-    EMPTY_TWIML,
-    SmsConfigError,
-    SmsGateway,
-    SmsOutput,
-    SmsSendError,
-    SmsSettings,
-    TwilioSender,
-    TwilioSmsInput,
-    mask_phone,
-    plan_sms,
-)
+from bot.channels.sms import EMPTY_TWIML, TwilioSmsInput
+from bot.channels.sms_output import SmsGateway, SmsOutput, plan_sms
+from bot.channels.sms_settings import SmsConfigError, SmsSettings
+from bot.channels.twilio_sender import SmsSendError, TwilioSender, mask_phone
 from tests.bot.channels.sms_support import (
     PERSON,
     PUBLIC_URL,
@@ -59,7 +51,7 @@ def fake() -> Iterator[FakeTwilio]:
 
 @pytest_asyncio.fixture()
 async def channel(fake: FakeTwilio, tmp_path: Path) -> AsyncIterator[TwilioSmsInput]:
-    sms = TwilioSmsInput(settings(fake, tmp_path / "data"), responder=stub_responder)
+    sms = TwilioSmsInput(settings(fake, tmp_path / "data"), notices=stub_responder)
     yield sms
     await sms.aclose()
 
@@ -276,7 +268,7 @@ async def test_deliver_logs_segments_and_encoding(
     fake: FakeTwilio, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     gateway = SmsGateway(settings(fake, tmp_path))
-    caplog.set_level(logging.INFO, logger="bot.channels.sms")
+    caplog.set_level(logging.INFO, logger="bot.channels")
     try:
         sids = await gateway.deliver(PERSON, ["Vous êtes prêt ?", "a" * 200])
     finally:
@@ -361,7 +353,7 @@ async def test_tampered_body_is_refused(channel: TwilioSmsInput) -> None:
 
 @pytest.mark.asyncio
 async def test_query_string_is_part_of_the_signed_url(fake: FakeTwilio, tmp_path: Path) -> None:
-    channel = TwilioSmsInput(settings(fake, tmp_path), responder=stub_responder)
+    channel = TwilioSmsInput(settings(fake, tmp_path), notices=stub_responder)
     bot = ScriptedBot()
     params = inbound_sms(PERSON, "Bonjour")
     try:
@@ -389,7 +381,7 @@ async def test_duplicate_survives_a_restart(fake: FakeTwilio, tmp_path: Path) ->
     params = inbound_sms(PERSON, "Bonjour")
     bot = ScriptedBot()
     for _ in range(2):
-        channel = TwilioSmsInput(settings(fake, tmp_path), responder=stub_responder)
+        channel = TwilioSmsInput(settings(fake, tmp_path), notices=stub_responder)
         await deliver(channel, bot, params)
         await channel.aclose()
     assert bot.texts == ["Bonjour"]
@@ -487,11 +479,11 @@ async def test_opt_out_is_durable_and_stops_the_bot_speaking_first(
     fake: FakeTwilio, tmp_path: Path
 ) -> None:
     bot = ScriptedBot()
-    channel = TwilioSmsInput(settings(fake, tmp_path), responder=stub_responder)
+    channel = TwilioSmsInput(settings(fake, tmp_path), notices=stub_responder)
     await deliver(channel, bot, inbound_sms(PERSON, "ARRÊT"))
     await channel.aclose()
 
-    restarted = TwilioSmsInput(settings(fake, tmp_path), responder=stub_responder)
+    restarted = TwilioSmsInput(settings(fake, tmp_path), notices=stub_responder)
     try:
         output = restarted.get_output_channel()
         await output.send_response(PERSON, {"text": "A reminder"})
@@ -573,7 +565,7 @@ async def test_twilio_failure_while_replying_is_logged_not_raised(
     channel: TwilioSmsInput, fake: FakeTwilio, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake.fail_next(500)
-    caplog.set_level(logging.INFO, logger="bot.channels.sms")
+    caplog.set_level(logging.INFO, logger="bot.channels")
     answer = await deliver(channel, ScriptedBot(echo), inbound_sms(PERSON, "hi"))
     assert answer.status == 200
     assert "sms_failed" in caplog.text and "status=500" in caplog.text
@@ -584,7 +576,7 @@ async def test_twilio_failure_while_replying_is_logged_not_raised(
 async def test_agent_responder_renders_with_the_nlg_for_the_tracker() -> None:
     from types import SimpleNamespace
 
-    from bot.channels.sms import agent_responder
+    from bot.channels.notices import agent_notices
 
     calls: list[tuple[str, Any, str]] = []
 
@@ -600,9 +592,9 @@ async def test_agent_responder_renders_with_the_nlg_for_the_tracker() -> None:
         tracker_store=SimpleNamespace(retrieve=retrieve),
         domain=None,
     )
-    respond = agent_responder(lambda: agent)
-    message = await respond(PERSON, ("utter_media_not_supported", "utter_default"))
+    respond = agent_notices(lambda: agent, "sms")
+    message = await respond(PERSON, ("utter_media_not_supported", "utter_default"), None)
     assert message == {"text": "Photo? Text only."}
     assert [c[0] for c in calls] == ["utter_media_not_supported", "utter_default"]
     assert calls[0][1].sender_id == PERSON and calls[0][2] == "sms"
-    assert await agent_responder(lambda: None)(PERSON, ("utter_x",)) is None
+    assert await agent_notices(lambda: None, "sms")(PERSON, ("utter_x",), None) is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -18,22 +19,21 @@ from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from telegram import Update
 
-from bot.channels.telegram import (
-    MAX_CALLBACK_DATA,
+from bot.channels.notices import agent_notices
+from bot.channels.telegram import TelegramInput
+from bot.channels.telegram_bot import TelegramClient
+from bot.channels.telegram_output import TelegramOutput
+from bot.channels.telegram_payloads import MAX_CALLBACK_DATA, PayloadStore
+from bot.channels.telegram_render import (
     MAX_TEXT,
-    PayloadStore,
-    Poller,
-    TelegramClient,
-    TelegramInput,
-    TelegramOutput,
-    TelegramSettings,
-    agent_media_responder,
     command_text,
     keyboard,
     metadata_for,
     text_parts,
     utf16_len,
 )
+from bot.channels.telegram_settings import TelegramSettings
+from bot.channels.telegram_updates import MEDIA_RESPONSES
 from tests.fakes.telegram_api import TOKEN, FakeTelegram, Person
 
 # python-telegram-bot warns about its own use of RetryAfter.retry_after (see telegram.py).
@@ -81,14 +81,15 @@ class FakeRasa:
         return [m.text for m in self.messages]
 
 
-async def media_reply(chat_id: str, hint: str | None) -> dict[str, Any]:
+async def media_reply(chat_id: str, names: tuple[str, ...], hint: str | None) -> dict[str, Any]:
+    assert names == MEDIA_RESPONSES
     return {"text": f"media-not-supported ({hint})", "language": hint or "fr"}
 
 
 @pytest_asyncio.fixture
 async def channel(settings: TelegramSettings) -> AsyncIterator[tuple[TelegramInput, FakeRasa]]:
     rasa = FakeRasa()
-    telegram = TelegramInput(settings, media_responder=media_reply)
+    telegram = TelegramInput(settings, notices=media_reply)
     await telegram.start(None, rasa)
     yield telegram, rasa
     await telegram.stop()
@@ -137,7 +138,7 @@ async def test_wrong_secret_token_is_refused_before_parsing(channel, fake, secre
 async def test_no_configured_secret_refuses_everything(settings, fake) -> None:
     rasa = FakeRasa()
     telegram = TelegramInput(
-        TelegramSettings(**{**settings.__dict__, "secret_token": ""}), media_responder=media_reply
+        TelegramSettings(**{**settings.__dict__, "secret_token": ""}), notices=media_reply
     )
     await telegram.start(None, rasa)
     try:
@@ -204,7 +205,7 @@ async def test_deduplication_survives_a_restart(settings, fake) -> None:
     update = fake.text(Person(1005), "bonjour")
     for _ in range(2):
         rasa = FakeRasa()
-        telegram = TelegramInput(settings, media_responder=media_reply)
+        telegram = TelegramInput(settings, notices=media_reply)
         await telegram.start(None, rasa)
         await post(telegram, update)
         await telegram.stop()
@@ -223,7 +224,7 @@ async def test_messages_of_one_chat_are_processed_in_order(settings, fake) -> No
         await asyncio.sleep(0.05 if message.text == "1" else 0)
         seen.append(message.text or "")
 
-    telegram = TelegramInput(settings, media_responder=media_reply)
+    telegram = TelegramInput(settings, notices=media_reply)
     await telegram.start(None, slow_rasa)
     person = Person(1006)
     for text in ("1", "2", "3"):
@@ -266,7 +267,7 @@ async def test_long_reply_is_split_and_buttons_go_on_the_last_part(settings, fak
             {"text": long_text, "buttons": [{"title": "Oui", "payload": "/affirm"}]},
         ]
     )
-    telegram = TelegramInput(settings, media_responder=media_reply)
+    telegram = TelegramInput(settings, notices=media_reply)
     await telegram.start(None, rasa)
     await post(telegram, fake.text(Person(1007), "dis-moi tout"))
     await telegram.stop()
@@ -422,51 +423,52 @@ async def test_unknown_token_falls_back_to_the_title(channel, fake) -> None:
 # ---------------------------------------------------------------------------- 429 and errors
 
 
-class Sleeps:
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
+def statuses(fake: FakeTelegram, method: str) -> list[int]:
+    return [c.status for c in fake.calls if c.method == method]
 
 
 @pytest.mark.asyncio
 async def test_429_is_retried_after_retry_after(settings, fake) -> None:
-    sleeps = Sleeps()
-    client = TelegramClient(settings, sleep=sleeps)
-    fake.fail("sendMessage", 429, retry_after=3, times=2)
+    """PTB's AIORateLimiter waits `retry_after` (plus 0.1 s) before each new try."""
+    client = TelegramClient(settings)
+    fake.fail("sendMessage", 429, retry_after=1, times=2)
     output = TelegramOutput(client, PayloadStore(settings.state_path))
     await output.send_response("1012", {"text": "Bonjour"})
     await client.close()
-    assert sleeps.waits == [3.0, 3.0]
-    assert [c.status for c in fake.calls if c.method == "sendMessage"] == [429, 429, 200]
+    tries = [c for c in fake.calls if c.method == "sendMessage"]
+    assert [c.status for c in tries] == [429, 429, 200]
+    assert all(later.at - earlier.at >= 1.0 for earlier, later in itertools.pairwise(tries))
     assert texts(fake, 1012) == ["Bonjour"]
 
 
 @pytest.mark.asyncio
 async def test_429_retries_are_bounded(settings, fake, caplog) -> None:
-    sleeps = Sleeps()
-    client = TelegramClient(settings, sleep=sleeps)
+    bounded = TelegramSettings(**{**settings.__dict__, "max_retries": 1})
+    client = TelegramClient(bounded)
     fake.fail("sendMessage", 429, retry_after=1, times=10)
     output = TelegramOutput(client, PayloadStore(settings.state_path))
     with caplog.at_level(logging.ERROR):
         await output.send_response("1013", {"text": "Bonjour"})  # logged, not raised
     await client.close()
-    assert sleeps.waits == [1.0] * settings.max_retries
-    assert "giving up" in caplog.text
+    assert statuses(fake, "sendMessage") == [429, 429]
+    assert "could not send to 1013" in caplog.text
     assert texts(fake, 1013) == []
 
 
 @pytest.mark.asyncio
-async def test_429_with_a_long_wait_is_not_waited_for(settings, fake) -> None:
-    sleeps = Sleeps()
-    client = TelegramClient(settings, sleep=sleeps)
+async def test_429_with_a_long_wait_is_not_waited_for(settings, fake, caplog) -> None:
+    client = TelegramClient(settings)
     fake.fail("sendMessage", 429, retry_after=3600)
-    await TelegramOutput(client, PayloadStore(settings.state_path)).send_response(
-        "1014", {"text": "Bonjour"}
-    )
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with caplog.at_level(logging.ERROR):
+        await TelegramOutput(client, PayloadStore(settings.state_path)).send_response(
+            "1014", {"text": "Bonjour"}
+        )
     await client.close()
-    assert sleeps.waits == []
+    assert statuses(fake, "sendMessage") == [429]
+    assert loop.time() - started < settings.max_retry_wait_s
+    assert "rate limited for 3600 s" in caplog.text
 
 
 @pytest.mark.asyncio
@@ -521,10 +523,10 @@ async def test_media_gets_a_polite_reply(channel, fake, kind: str) -> None:
 
 @pytest.mark.asyncio
 async def test_media_reply_failure_is_not_a_crash(settings, fake) -> None:
-    async def broken(chat_id: str, hint: str | None) -> dict[str, Any]:
+    async def broken(chat_id: str, names: tuple[str, ...], hint: str | None) -> dict[str, Any]:
         raise RuntimeError("no NLG")
 
-    telegram = TelegramInput(settings, media_responder=broken)
+    telegram = TelegramInput(settings, notices=broken)
     await telegram.start(None, FakeRasa())
     assert await post(telegram, fake.photo(Person(1019))) == 200
     await telegram.stop()
@@ -566,22 +568,22 @@ async def test_media_response_uses_the_conversation_language_first() -> None:
         {"slots": {"language": {"type": "any", "mappings": [{"type": "custom"}]}}}
     )
     tracker = DialogueStateTracker.from_events("5", [SlotSet("language", "uk")], domain.slots)
-    respond = agent_media_responder(lambda: _agent(nlg, {"5": tracker}))
-    assert await respond("5", "en") == {
+    respond = agent_notices(lambda: _agent(nlg, {"5": tracker}), "telegram")
+    assert await respond("5", MEDIA_RESPONSES, "en") == {
         "text": "utter_media_not_supported in uk",
         "language": "uk",
     }
     # A new person: Telegram's language hint.
-    assert (await respond("6", "en"))["language"] == "en"
+    assert (await respond("6", MEDIA_RESPONSES, "en"))["language"] == "en"
     assert nlg.calls[-1] == ("utter_media_not_supported", {"language": "en"})
 
 
 @pytest.mark.asyncio
 async def test_media_response_falls_back_to_utter_default() -> None:
     nlg = FakeNLG({"utter_default"})
-    respond = agent_media_responder(lambda: _agent(nlg, {}))
-    assert (await respond("7", None))["text"] == "utter_default in fr"
-    assert await agent_media_responder(lambda: None)("7", None) is None
+    respond = agent_notices(lambda: _agent(nlg, {}), "telegram")
+    assert (await respond("7", MEDIA_RESPONSES, None))["text"] == "utter_default in fr"
+    assert await agent_notices(lambda: None, "telegram")("7", MEDIA_RESPONSES, None) is None
 
 
 # ---------------------------------------------------------------------------- metadata
@@ -692,9 +694,9 @@ async def test_output_channel_without_a_request(settings, fake) -> None:
 async def test_polling_mode_feeds_the_same_handler(settings, fake) -> None:
     polling = TelegramSettings(**{**settings.__dict__, "mode": "polling", "poll_timeout_s": 1})
     rasa = FakeRasa()
-    telegram = TelegramInput(polling, media_responder=media_reply)
+    telegram = TelegramInput(polling, notices=media_reply)
     await telegram.start(None, rasa)
-    telegram.start_polling()
+    await telegram.start_polling()
     person = Person(1025, language_code="en")
     update = fake.text(person, "hello")
     fake.push_update(update)
@@ -709,32 +711,28 @@ async def test_polling_mode_feeds_the_same_handler(settings, fake) -> None:
     assert texts(fake, 1025) == ["echo: hello", "media-not-supported (en)"]
     polls = fake.calls_to("getUpdates")
     assert polls[0].params["allowed_updates"] == ["message", "callback_query"]
-    assert telegram.poller.offset > update["update_id"]
+    # What was fetched is confirmed when polling stops: nothing comes twice after a restart.
+    assert int(polls[-1].params["offset"]) > update["update_id"]
 
 
 @pytest.mark.asyncio
-async def test_polling_backs_off_while_a_webhook_is_set(
-    settings, fake, caplog, monkeypatch
-) -> None:
-    waits: list[float] = []
-
-    async def no_sleep(seconds: float) -> None:
-        waits.append(seconds)
-
-    monkeypatch.setattr("bot.channels.telegram.asyncio.sleep", no_sleep)
+async def test_polling_takes_the_bot_over_from_a_webhook(settings, fake) -> None:
+    """PTB's Updater deletes a webhook before polling (getUpdates is refused while one is set)."""
     fake._m_setwebhook({"url": "https://bot.example/webhooks/telegram/webhook"})
-    client = TelegramClient(settings)
-    delivered: list[Update] = []
-
-    async def deliver(update: Update) -> None:
-        delivered.append(update)
-
-    poller = Poller(client, deliver, timeout_s=0)
-    with caplog.at_level(logging.ERROR):
-        assert await poller.poll_once() == 0
-    assert "delete-webhook" in caplog.text
-    assert waits and waits[0] >= 10
-    await client.close()
+    polling = TelegramSettings(**{**settings.__dict__, "mode": "polling", "poll_timeout_s": 1})
+    rasa = FakeRasa()
+    telegram = TelegramInput(polling, notices=media_reply)
+    await telegram.start(None, rasa)
+    await telegram.start_polling()
+    fake.push_update(fake.text(Person(1028), "bonjour"))
+    for _ in range(100):
+        if fake.sent(1028):
+            break
+        await asyncio.sleep(0.05)
+    await telegram.stop()
+    assert fake.webhook == {}
+    assert texts(fake, 1028) == ["echo: bonjour"]
+    assert not [c for c in fake.calls_to("getUpdates") if c.status != 200]
 
 
 # ---------------------------------------------------------------------------- settings

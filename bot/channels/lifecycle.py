@@ -1,0 +1,22 @@
+"""The one start/stop hook pair every channel's blueprint uses."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sanic import Blueprint
+
+Hook = Callable[[Any, Any], Awaitable[None]]
+
+
+def attach(blueprint: Blueprint, *, start: Hook | None = None, stop: Hook | None = None) -> None:
+    """Run `start` in the server's loop before it serves, `stop` when it begins to stop."""
+    if start is not None:
+        # In Sanic's server loop: HTTP clients made here belong to the loop that serves.
+        blueprint.listener(start, "before_server_start")
+    if stop is not None:
+        # before_server_stop, not after: draining runs Rasa turns to their end, and Rasa
+        # closes its resources (event broker, lock store) in its own after_server_stop
+        # listener (rasa.core.run.serve_application); before it, the agent is whole.
+        blueprint.listener(stop, "before_server_stop")
