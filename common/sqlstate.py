@@ -110,6 +110,7 @@ def is_postgres(connection: object) -> bool:
 _INSERT_OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECASE)
 _REAL = re.compile(r"\bREAL\b")
 _WITHOUT_ROWID = re.compile(r"\)\s*WITHOUT\s+ROWID", re.IGNORECASE)
+_COMMENT = re.compile(r"--[^\n]*")
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
@@ -183,7 +184,9 @@ class PostgresConnection:
 
     def executescript(self, script: str, /) -> None:
         """Create a schema: every statement in one transaction, one process at a time."""
-        statements = [part for part in script.split(";") if part.strip()]
+        # Comments first: one may hold a `;`.
+        bare = _COMMENT.sub("", script)
+        statements = [part for part in bare.split(";") if part.strip()]
         with self._lock:
             self.execute("BEGIN")
             try:
