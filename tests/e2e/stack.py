@@ -174,6 +174,8 @@ class Stack:
     # The REST channel's and the action server's secrets (scripts/run.sh keeps them in var/).
     rest_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     actions_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # Settings added to every service's environment (several servers: tests/e2e/cluster.py).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     # -- addresses
 
@@ -229,6 +231,7 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "TF_CPP_MIN_LOG_LEVEL": "3",
+            **self.extra_env,
         }
         self._api_cli("migrate")
         self._api_cli("seed-territories")
@@ -288,12 +291,12 @@ class Stack:
         for name in list(self.processes):
             self._terminate(name)
 
-    def _spawn(self, name: str, command: list[str]) -> None:
+    def _spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - kept with the process
         self.processes[name] = subprocess.Popen(
             command,
             cwd=ROOT,
-            env=self.env,
+            env=env or self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
