@@ -148,10 +148,7 @@ async def test_two_action_servers_never_send_one_application_twice(state_url, tm
     assert first.pending_count() == 1
 
     claims = await asyncio.gather(
-        *(
-            asyncio.to_thread(outbox._claim, key, due_only=False)
-            for outbox in (first, second) * 5
-        )
+        *(asyncio.to_thread(outbox._claim, key, due_only=False) for outbox in (first, second) * 5)
     )
     assert sum(claim is not None for claim in claims) == 1
     assert first.seconds_until_due() is not None
