@@ -513,7 +513,7 @@ def _purge_outbox(dry_run: bool) -> list[str]:
 
     logging.getLogger("actions.settings").setLevel(logging.ERROR)  # no API key needed here
     settings = load_settings()
-    if not settings.outbox_path.exists():
+    if not settings.outbox_path.exists() and not sqlstate.state_url():
         return ["outbox: none"]
     outbox = Outbox(settings.outbox_path)
     try:

@@ -52,6 +52,7 @@ TWICE_EVERY = 7
 # Without an answer for this long (more than the lock of a killed server lives), a person
 # writes again.
 RESEND_AFTER_S = 35.0
+TURN_TIMEOUT_S = 300.0
 _ids = itertools.count(random.randint(10**8, 2 * 10**8))
 
 
@@ -76,6 +77,7 @@ class Run:
     deliveries: int = 0
     twice: list[str] = field(default_factory=list)
     lost: list[tuple[str, str]] = field(default_factory=list)
+    lost_replies: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def count_turn(self) -> None:
@@ -147,18 +149,16 @@ class Someone:
 
     def says(self, text: str) -> list[str]:
         """One turn; the response names of the bot's answer."""
-        for _attempt in range(3):
-            message_id, sent_at = self.deliver(text)
-            events = self._turn(message_id, RESEND_AFTER_S)
-            if events is not None:
-                break
+        message_id, sent_at = self.deliver(text)
+        deadline = time.monotonic() + TURN_TIMEOUT_S
+        while (events := self._turn(message_id, RESEND_AFTER_S)) is None:
             killed = self.run.cluster.killed_at
-            assert killed is not None and sent_at <= killed + 1, (
-                f"{self.sender}: {text!r} ({message_id}) was never answered"
-            )
-            self.run.lost.append((self.sender, message_id))
-        else:
-            raise AssertionError(f"{self.sender}: {text!r} never answered")
+            if killed is not None and sent_at <= killed + 1:
+                # Taken in by the server that was killed, never answered: write again.
+                self.run.lost.append((self.sender, message_id))
+                message_id, sent_at = self.deliver(text)
+            # Else slow (the machine is shared): wait on.
+            assert time.monotonic() < deadline, f"{self.sender}: {text!r} never answered"
         bot = [e for e in events if e.get("event") == "bot"]
         expected = self.rendered(bot)
         self.expected += expected
@@ -166,6 +166,15 @@ class Someone:
         while len(self.received_now()) < len(self.expected) and time.monotonic() < deadline:
             time.sleep(0.1)
         self.received = self.received_now()
+        if len(self.received) < len(self.expected):
+            # Answered in the conversation, then killed before (all) its messages went out.
+            killed = self.run.cluster.killed_at
+            assert killed is not None and sent_at <= killed + 1, (self.sender, text)
+            before = self.expected[: -len(expected)]
+            got = self.received[len(before) :]
+            assert got == expected[: len(got)], (self.sender, got, expected)
+            self.expected = before + got
+            self.run.lost_replies.append((self.sender, message_id))
         self.run.count_turn()
         return [(e.get("metadata") or {}).get("utter_action") or "?" for e in bot]
 
@@ -279,6 +288,9 @@ def opt_out(person: Texter) -> int:
     before = len(person.received_now())
     for text in ("STOP", "bonjour ?", "2"):
         person.deliver(text)
+        # A person's messages a few milliseconds apart may reach two servers and be taken
+        # in either order (docs/scaling.md); a second apart, in order.
+        time.sleep(1)
     return before
 
 
@@ -338,6 +350,7 @@ def test_a_hundred_applications_through_two_servers_one_killed(run: Run) -> None
         f"\n{PEOPLE} applications, {run.turns} turns in {took:.0f} s"
         f" ({run.turns / took:.1f} turns/s); {len(run.twice)} deliveries sent twice;"
         f" lost with the killed server and written again: {len(run.lost)};"
+        f" answers lost with it: {len(run.lost_replies)};"
         f" balancer: {cluster.upstreams()}"
     )
 
