@@ -134,20 +134,27 @@ class Cluster:
                 "TWILIO_API_BASE_URL": self.twilio_base_url,
             }
         self.credentials.write_text("\n".join(sections), encoding="utf-8")
-        self.stack = Stack(
+        cluster = self
+
+        class FirstServer(Stack):
+            def spawned(self) -> None:
+                # The other servers load their model meanwhile.
+                for index in range(1, cluster.servers):
+                    cluster._spawn_actions(index)
+                    cluster._spawn_rasa(index)
+
+        self.stack = FirstServer(
             self.workdir,
             model=self.model,
             credentials=self.credentials,
             actions_port=self.actions_ports[0],
             rasa_port=self.rasa_ports[0],
             extra_env=env,
+            # Two servers load their model at once on a machine other tests share.
+            rasa_ready_s=900.0,
         )
-        # The first server (API, actions, Rasa) by the one-server stack; the others load
-        # their model meanwhile.
+        # The first server (API, actions, Rasa) by the one-server stack, the others with it.
         self.stack.start()
-        for index in range(1, self.servers):
-            self._spawn_actions(index)
-            self._spawn_rasa(index)
         for index in range(1, self.servers):
             self.wait_ready(index)
         self._balancer = subprocess.Popen(
@@ -204,7 +211,7 @@ class Cluster:
             status, body = http("GET", f"{url}/status", timeout=2)
             return status == 200 and isinstance(body, dict) and bool(body.get("model_file"))
 
-        wait_until(ready, 300, f"Rasa server {index}", self.stack.processes[self._name(index)])
+        wait_until(ready, 900, f"Rasa server {index}", self.stack.processes[self._name(index)])
 
     def kill(self, index: int) -> None:
         """SIGKILL Rasa server `index` (and only it): no drain, no goodbye."""

@@ -174,6 +174,8 @@ class Stack:
     # The REST channel's and the action server's secrets (scripts/run.sh keeps them in var/).
     rest_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     actions_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # Seconds the Rasa server may take to load its model (longer when several load at once).
+    rasa_ready_s: float = 300.0
     # Settings added to every service's environment (several servers: tests/e2e/cluster.py).
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -247,13 +249,17 @@ class Stack:
         self._spawn(
             "rasa", rasa_command(self.rasa_port, model, self.credentials or "credentials.yml")
         )
+        self.spawned()
         wait_until(
             lambda: http("GET", f"{self.actions_url}/health", timeout=2)[0] == 200,
             120,
             "action server",
             self.processes["actions"],
         )
-        wait_until(self._rasa_ready, 300, "Rasa server", self.processes["rasa"])
+        wait_until(self._rasa_ready, self.rasa_ready_s, "Rasa server", self.processes["rasa"])
+
+    def spawned(self) -> None:
+        """Called once the services are spawned, before waiting for them (a hook)."""
 
     def _rasa_ready(self) -> bool:
         status, body = http("GET", f"{self.rasa_url}/status", timeout=2)
