@@ -27,7 +27,7 @@ daemon off;
 events { worker_connections 1024; }
 http {
     # Which server took each request (tests/e2e/test_multi_server.py counts them).
-    log_format upstream '$request $status $upstream_addr';
+    log_format upstream '\$request \$status \$upstream_addr';
     access_log $DIR/access.log upstream;
     client_body_temp_path $DIR/body;
     proxy_temp_path $DIR/proxy;
