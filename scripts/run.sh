@@ -108,6 +108,11 @@ echo "==> channels: $channels"
 # action server on ACTIONS_PORT+i.
 SERVERS="${EMILE_RASA_SERVERS:-1}"
 if [ "$SERVERS" -gt 1 ]; then
+  if [ -n "${TELEGRAM_BOT_TOKEN:-}" ] && [ "$TELEGRAM_MODE" = polling ]; then
+    echo "Telegram long polling serves one process: set TELEGRAM_PUBLIC_URL (a webhook)" \
+      "to run $SERVERS Rasa servers" >&2
+    exit 1
+  fi
   if [ -z "${EMILE_STATE_URL:-}" ]; then
     EMILE_STATE_URL="$(EMILE_PG_PORT="${EMILE_STATE_PG_PORT:-54330}" EMILE_PG_DATA="$DATA_DIR/postgres" \
       EMILE_PG_FSYNC=on scripts/postgres.sh)"
@@ -177,8 +182,11 @@ cat <<MSG
 ==> Rasa server      http://$RASA_HOST:$RASA_PORT  (REST channel: POST /webhooks/rest/webhook)
 ==> secrets          $DATA_DIR/rest.secret (REST channel), actions.secret (action server),
                      rasa-api.token (Rasa HTTP API, ?token=; $( [ "$RASA_API" = off ] && echo off || echo on ))
-$( [ "$SERVERS" -gt 1 ] && echo "==> $SERVERS Rasa servers ports $RASA_PORT-$((RASA_PORT + SERVERS - 1)), behind the balancer http://${EMILE_BALANCER:-127.0.0.1:8080} (webhooks only)")
 ==> talk to it:      .venv/assistant/bin/python scripts/chat.py   (Ctrl-C here stops everything)
 MSG
+if [ "$SERVERS" -gt 1 ]; then
+  echo "==> $SERVERS Rasa servers on ports $RASA_PORT-$((RASA_PORT + SERVERS - 1)), behind the" \
+    "balancer http://${EMILE_BALANCER:-127.0.0.1:8080} (webhooks only; docs/scaling.md)"
+fi
 
 wait -n "${pids[@]}"
