@@ -182,6 +182,9 @@ def main() -> int:
     parser.add_argument("--levels", default="20,60", help="conversations at a time")
     parser.add_argument("--conversations", type=int, default=60, help="per level (at least it)")
     parser.add_argument("--model", type=Path)
+    parser.add_argument(
+        "--setups", default="sqlite,1,2", help="which: sqlite (today), 1 and 2 shared servers"
+    )
     args = parser.parse_args()
     levels = [int(part) for part in args.levels.split(",") if part.strip()]
     ensure_servers()
@@ -204,6 +207,9 @@ def main() -> int:
             model, workdir / "shared2", 2, levels, args.conversations
         ),
     }
+    chosen = {"sqlite": "1 server, SQLite", "1": "1 server, shared", "2": "2 servers, shared"}
+    wanted = {chosen[key.strip()] for key in args.setups.split(",") if key.strip()}
+    setups = {name: run for name, run in setups.items() if name in wanted}
     results: dict[str, Any] = {}
     for name, run in setups.items():
         print(f"{name}:")

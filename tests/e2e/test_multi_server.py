@@ -362,7 +362,8 @@ def test_a_hundred_applications_through_two_servers_one_killed(run: Run) -> None
     # Each application reached the API exactly once, with its reference.
     assert cluster.stack is not None
     for person in people:
-        found = cluster.stack.api("GET", f"/applications?q={person.last_name}")["items"]
+        listed = cluster.stack.api("GET", f"/applications?q={person.last_name}&page_size=200")
+        found = [a for a in listed["items"] if a["last_name"] == person.last_name]
         assert len(found) == 1, (person.last_name, found)
         slots = cluster.tracker(person.sender)["slots"]
         assert slots["application_reference"] == found[0]["reference"]
