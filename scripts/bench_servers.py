@@ -46,6 +46,9 @@ import bench_channels  # noqa: E402
 from bench_channels import RestChannel, SmsChannel, Tally  # noqa: E402
 
 from tests.e2e.cluster import SMS_PUBLIC_URL, Cluster  # noqa: E402
+
+# The SMS channel signs for the public URL the servers are configured with (the cluster's).
+bench_channels.SMS_PUBLIC_URL = SMS_PUBLIC_URL
 from tests.e2e.stack import Stack, ensure_model  # noqa: E402
 from tests.fakes.twilio_api import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, FakeTwilio  # noqa: E402
 
@@ -110,7 +113,8 @@ def measure(channels: dict[str, Any], levels: list[int], conversations: int) -> 
         for name, channel in channels.items():
             count = max(level, conversations)
             result = channel.measure(count, level)
-            shown = {k: result[k] for k in ("messages", "p95_ms", "messages_per_s", "completed")}
+            keys = ("messages", "p95_ms", "messages_per_s", "completed")
+            shown = {k: result.get(k) for k in keys}
             print(f"    {name} x{level}: {shown} errors={result['errors']}")
             results[f"{name}_{level}"] = {k: v for k, v in result.items() if k != "by_step"}
     return results
@@ -228,6 +232,9 @@ def main() -> int:
         for lv in levels:
             for ch in ("rest", "sms"):
                 one = by_key[f"{ch}_{lv}"]
+                if not one.get("messages"):
+                    cells.append("failed")
+                    continue
                 cells.append(f"{one['messages_per_s']:>6}/s {one['p95_ms']:>6.0f}ms")
         print(f"{name:18} " + " ".join(f"{cell:>16}" for cell in cells))
     print("messages/s and p95 per message; SMS = webhook -> last SMS of the turn.")
