@@ -171,6 +171,10 @@ class PostgresConnection:
         statement = to_postgres(sql, named=isinstance(parameters, Mapping))
         if statement is None:
             return _NoRows()
+        if statement.upper().startswith("CREATE") and not self._in_transaction:
+            # Under the schema lock, as executescript (the Telegram payload store).
+            self.executescript(sql)
+            return _NoRows()
         with self._lock:
             if self._conn.closed and not self._in_transaction:
                 self._open()

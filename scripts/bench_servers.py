@@ -133,6 +133,7 @@ def sms_env(twilio: FakeTwilio) -> dict[str, str]:
 def single_sqlite(model: Path, workdir: Path, levels: list[int], conversations: int) -> dict:
     """Today's one server on SQLite, webhooks straight to it."""
     with FakeTwilio() as twilio:
+        workdir.mkdir(parents=True, exist_ok=True)
         credentials = workdir / "credentials.yml"
         credentials.write_text(
             (ROOT / "credentials.yml").read_text(encoding="utf-8")
