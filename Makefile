@@ -12,7 +12,7 @@ PY310 := $(VENV)/python3.10
 API_PY := $(VENV)/api/bin/python
 BOT_PY := $(VENV)/assistant/bin/python
 
-.PHONY: help setup run chat test lint format typecheck bench-api bench bench-channels bench-language language-report sms-report lock postgres catalogs clean
+.PHONY: help setup run chat test lint format typecheck bench-api bench bench-servers bench-channels bench-language language-report sms-report lock postgres catalogs clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -71,8 +71,12 @@ postgres: ## Start the throw-away PostgreSQL used by the tests and benchmarks
 bench-api: $(VENV)/api/.installed ## Benchmark the API (10,000 applications; SQLite and PostgreSQL)
 	scripts/bench_api.sh
 
-bench: setup ## Benchmark whole conversations over REST: our stack, bare parse, the rasa-init peer
+bench: setup ## Benchmark whole conversations over REST: our stack, bare parse, the rasa-init peer; 1 vs 2 servers
 	$(BOT_PY) scripts/bench_assistant.py
+	$(BOT_PY) scripts/bench_servers.py
+
+bench-servers: setup ## One Rasa server against two (PostgreSQL, Redis, nginx): REST and SMS at 20 and 60 at a time
+	$(BOT_PY) scripts/bench_servers.py
 
 bench-channels: setup ## Benchmark REST, Telegram and SMS side by side (fake provider servers)
 	$(BOT_PY) scripts/bench_channels.py

@@ -28,6 +28,7 @@ from actions.api_client import (
     shared_client,
 )
 from actions.vocabulary import ANSWER_CHOICES, ANSWER_LISTS
+from common import sqlstate
 from common.settings import AssistantSettings as Settings
 from common.settings import load_assistant_settings as load_settings
 
@@ -159,6 +160,9 @@ def check_payload(payload: Mapping[str, Any]) -> None:
 class Outbox:
     """Applications waiting to reach the API, in a SQLite file that survives restarts.
 
+    With EMILE_STATE_URL (several action servers), in the PostgreSQL they share instead
+    (common/sqlstate.py): leases then keep two servers from sending one row at once.
+
     Every row has an Idempotency-Key made once at `enqueue`; each delivery attempt sends
     the same key and the same bytes, so the API creates the application at most once.
     Delivery claims a row with a lease first, so concurrent coroutines (or processes
@@ -174,9 +178,11 @@ class Outbox:
         lease_s: float = 60.0,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        url: str | None = None,
     ) -> None:
-        """Open (or create) the outbox at `path`."""
+        """Open (or create) the outbox at `path`, or in PostgreSQL at `url` (EMILE_STATE_URL)."""
         self.path = Path(path)
+        self.url = url if url is not None else sqlstate.state_url()
         self.backoff_base_s = backoff_base_s
         self.backoff_cap_s = backoff_cap_s
         # Longer than any one request can take (the client's timeouts), so a live delivery
@@ -187,12 +193,16 @@ class Outbox:
         # Deliveries started by try_deliver_now that outlived its wait.
         self._tasks: set[asyncio.Task[OutboxStatus | None]] = set()
         self._lock = threading.RLock()
-        self._db: sqlite3.Connection | None = None
+        self._db: sqlstate.StateConnection | None = None
         self._create()
 
     # -- storage
 
     def _create(self) -> None:
+        if self.url:
+            with self._connect() as db:
+                db.executescript(_SCHEMA)
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():
             # Personal data until delivered: readable by this user only.
@@ -206,19 +216,23 @@ class Outbox:
             db.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
     @contextlib.contextmanager
-    def _connect(self, durable: bool = False) -> Iterator[sqlite3.Connection]:
+    def _connect(self, durable: bool = False) -> Iterator[sqlstate.StateConnection]:
         # One connection, kept open (closing the last one checkpoints the WAL, an fsync per
         # operation) and shared by the event loop and worker threads under a lock.
         with self._lock:
+            if self._db is None and self.url:
+                # Every PostgreSQL commit is durable: `durable` changes nothing there.
+                self._db = sqlstate.PostgresConnection(self.url)
             if self._db is None:
-                self._db = sqlite3.connect(
+                local = sqlite3.connect(
                     self.path, timeout=10.0, isolation_level=None, check_same_thread=False
                 )
-                self._db.row_factory = sqlite3.Row
-                self._db.execute("PRAGMA busy_timeout=10000")
-                self._db.execute("PRAGMA synchronous=NORMAL")
+                local.row_factory = sqlite3.Row
+                local.execute("PRAGMA busy_timeout=10000")
+                local.execute("PRAGMA synchronous=NORMAL")
                 # A deleted row or a cleared payload is overwritten with zeros in the file.
-                self._db.execute("PRAGMA secure_delete=ON")
+                local.execute("PRAGMA secure_delete=ON")
+                self._db = local
             if not durable:
                 yield self._db
                 return
@@ -231,8 +245,18 @@ class Outbox:
             finally:
                 self._db.execute("PRAGMA synchronous=NORMAL")
 
-    def scrub(self) -> bool:
-        """Truncate the write-ahead log, where erased payloads linger (False: busy)."""
+    def scrub(self, vacuum: bool = False) -> bool:
+        """Truncate the write-ahead log, where erased payloads linger (False: busy).
+
+        On PostgreSQL, with `vacuum` (an erasure, a purge), the table is rewritten without
+        its dead rows (VACUUM FULL: a brief lock of this small table); deliveries leave
+        their cleared payloads to the next one.
+        """
+        if self.url:
+            if vacuum:
+                with self._connect() as db:
+                    db.execute("VACUUM (FULL) outbox")
+            return True
         with self._connect() as db:
             # Briefly: another process reading the file only delays this to the next time.
             db.execute("PRAGMA busy_timeout=200")
@@ -251,7 +275,7 @@ class Outbox:
 
     @staticmethod
     @contextlib.contextmanager
-    def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    def _transaction(db: Any) -> Iterator[None]:
         db.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -317,8 +341,8 @@ class Outbox:
         """Seconds until a pending row may be attempted (0 if one is due); None if none waits."""
         with self._connect() as db:
             row = db.execute(
-                "SELECT min(max(next_attempt_at, coalesce(lease_until, 0))) FROM outbox"
-                " WHERE state = ?",
+                "SELECT min(CASE WHEN lease_until > next_attempt_at THEN lease_until"
+                " ELSE next_attempt_at END) FROM outbox WHERE state = ?",
                 (PENDING,),
             ).fetchone()
         if row[0] is None:
@@ -343,14 +367,14 @@ class Outbox:
             cursor = db.execute(
                 "DELETE FROM outbox WHERE phone = ? AND state != ?", (phone, DELIVERED)
             )
-        self.scrub()
+        self.scrub(vacuum=True)
         return cursor.rowcount
 
     def forget(self, key: str) -> bool:
         """Delete one row, whatever its state."""
         with self._connect(durable=True) as db, self._transaction(db):
             cursor = db.execute("DELETE FROM outbox WHERE idempotency_key = ?", (key,))
-        self.scrub()
+        self.scrub(vacuum=True)
         return cursor.rowcount == 1
 
     def purge(
@@ -381,7 +405,8 @@ class Outbox:
                 cursor = db.execute(f"{verb} FROM outbox WHERE {condition}", params)
                 counts[name] = int(cursor.fetchone()[0] if dry_run else cursor.rowcount)
             refused, retrying, oldest = db.execute(
-                "SELECT sum(state = ?), sum(state = ? AND attempts > 0), min(created_at)"
+                "SELECT sum(CASE WHEN state = ? THEN 1 ELSE 0 END),"
+                " sum(CASE WHEN state = ? AND attempts > 0 THEN 1 ELSE 0 END), min(created_at)"
                 " FROM outbox WHERE (state = ? OR (state = ? AND attempts > 0))"
                 " AND NOT (" + " OR ".join(f"({c})" for c, _ in rules.values()) + ")",
                 (
@@ -393,7 +418,7 @@ class Outbox:
                 ),
             ).fetchone()
         if not dry_run and any(counts.values()):
-            self.scrub()
+            self.scrub(vacuum=True)
         return OutboxPurge(
             **counts,
             refused_kept=int(refused or 0),
@@ -575,7 +600,7 @@ class Outbox:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
 
-def _status(row: sqlite3.Row) -> OutboxStatus:
+def _status(row: Any) -> OutboxStatus:
     return OutboxStatus(
         key=row["idempotency_key"],
         state=row["state"],

@@ -26,6 +26,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from common import sqlstate
 from common.paths import PROJECT_ROOT
 from common.settings import (
     DAY_S,
@@ -233,6 +234,9 @@ def purge_channel_stores(
     settings: AssistantSettings, *, dry_run: bool, now: float
 ) -> dict[str, int]:
     """Delete the expired rows of the channels' stores; {"channel table": rows}."""
+    url = sqlstate.state_url()
+    if url:
+        return _purge_shared_channel_stores(url, settings, dry_run=dry_run, now=now)
     counts: dict[str, int] = {}
     files = channel_files(settings)
     for rule in channel_rules():
@@ -256,6 +260,36 @@ def purge_channel_stores(
             if path.exists():
                 with _channel_db(path) as db:
                     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return counts
+
+
+def _purge_shared_channel_stores(
+    url: str, settings: AssistantSettings, *, dry_run: bool, now: float
+) -> dict[str, int]:
+    """`purge_channel_stores` on the PostgreSQL that several Rasa servers share."""
+    counts: dict[str, int] = {}
+    db = sqlstate.PostgresConnection(url)
+    try:
+        for rule in channel_rules():
+            if db.execute("SELECT to_regclass(?)", (rule.table,)).fetchone()[0] is None:
+                continue
+            # Both channels' delivery ids share one table there, told apart by `channel`.
+            where = f"FROM {rule.table} WHERE ({rule.condition})"
+            if rule.table == "seen":
+                where += " AND channel = :channel"
+            params = {"cutoff": now - rule.days(settings) * DAY_S, "channel": rule.channel}
+            if dry_run:
+                count = db.execute(f"SELECT count(*) {where}", params).fetchone()[0]
+            else:
+                count = db.execute(f"DELETE {where}", params).rowcount
+            counts[f"{rule.channel} {rule.table}"] = int(count)
+        if not dry_run and any(counts.values()):
+            # Dead rows stay readable in the table files until rewritten (as `scrub`).
+            for table in sorted({rule.table for rule in channel_rules()}):
+                if db.execute("SELECT to_regclass(?)", (table,)).fetchone()[0] is not None:
+                    db.execute(f'VACUUM (FULL) "{table}"')
+    finally:
+        db.close()
     return counts
 
 
@@ -370,10 +404,16 @@ class RetentionJob:
 
 
 def tracker_engine(endpoints: Path) -> sa.engine.Engine:
-    """An engine on the tracker store that `endpoints` (endpoints.yml) configures."""
+    """An engine on the tracker store that `endpoints` (endpoints.yml) configures.
+
+    EMILE_STATE_URL, when set, wins (as in `bot.tracker_store`).
+    """
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.utils.endpoints import read_endpoint_config
 
+    shared = sqlstate.state_url()
+    if shared:
+        return sa.create_engine(shared)  # As bot.tracker_store does with several servers.
     config = read_endpoint_config(str(endpoints), "tracker_store")
     if config is None:
         raise SettingsError(f"{endpoints} has no tracker_store")
@@ -402,7 +442,7 @@ def _purge_outbox(settings: AssistantSettings, dry_run: bool) -> list[str]:
     """Purge the action server's outbox file; its report lines."""
     from actions.outbox import Outbox
 
-    if not settings.outbox_path.exists():
+    if not settings.outbox_path.exists() and not sqlstate.state_url():
         return ["outbox: none"]
     outbox = Outbox(settings.outbox_path)
     try:

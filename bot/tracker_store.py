@@ -18,6 +18,10 @@ and then every EMILE_PURGE_EVERY_S; `retention: false` in endpoints.yml turns it
 server of several may do it alone). On SQLite, deleted rows are zeroed in the file
 (secure_delete) and the write-ahead log is truncated after an erasure or a purge.
 
+With EMILE_STATE_URL=postgresql://… (several Rasa servers, docs/scaling.md) the store uses
+that database instead of the SQLite file endpoints.yml names; erasure and retention work
+the same (PostgreSQL keeps dead rows until the next purge's VACUUM FULL).
+
 endpoints.yml:
     tracker_store:
       type: bot.tracker_store.ErasableSQLTrackerStore
@@ -30,7 +34,9 @@ with 20 conversations at a time):
   counted them a second time). The store now remembers, per conversation, how many events
   of its latest session are stored: set when a tracker is read, advanced when one is saved,
   dropped on erasure; the query runs only for a conversation it does not know. This holds
-  for one Rasa server per database, which Rasa's in-memory lock store already requires.
+  with several Rasa servers on one database too: Rasa reads the tracker before every save
+  of it, under the conversation's lock (Redis then, bot/lock_store.py), and the read sets
+  the count again.
 - SQLite commits in WAL mode with `synchronous=NORMAL`: a commit no longer waits for the
   disk; a crash or restart of the server loses nothing, a power cut at most the last turns.
 - Events are read as their JSON column only and written in one `executemany`, rather than
@@ -54,6 +60,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.retention import RetentionJob, scrub
+from common import sqlstate
 from common.conversation import ERASE_ACTION
 from common.settings import AssistantSettings, load_assistant_settings
 
@@ -94,6 +101,18 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
     def __init__(
         self, *args: Any, retention: AssistantSettings | bool = True, **kwargs: Any
     ) -> None:
+        url = sqlstate.state_url()
+        if url:
+            # Several Rasa servers: the PostgreSQL they share, whatever endpoints.yml says.
+            parsed = sa.engine.make_url(url)
+            kwargs.update(
+                dialect="postgresql",
+                host=parsed.host,
+                port=parsed.port,
+                db=parsed.database,
+                username=parsed.username,
+                password=parsed.password,
+            )
         super().__init__(*args, **kwargs)
         self._stored: OrderedDict[str, int] = OrderedDict()
         # The retention job forgets erased conversations from its own thread.

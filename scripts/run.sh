@@ -102,6 +102,27 @@ if [ -n "${TWILIO_ACCOUNT_SID:-}" ]; then
 fi
 echo "==> channels: $channels"
 
+# Several Rasa servers (EMILE_RASA_SERVERS=2…; docs/scaling.md): the conversations and the
+# channels' and outbox's state in PostgreSQL, conversation locks in Redis (both started here
+# unless EMILE_STATE_URL / EMILE_REDIS_URL name yours), nginx in front passing only the
+# webhooks (EMILE_BALANCER, default 127.0.0.1:8080). Server i listens on RASA_PORT+i, its
+# action server on ACTIONS_PORT+i.
+SERVERS="${EMILE_RASA_SERVERS:-1}"
+if [ "$SERVERS" -gt 1 ]; then
+  if [ -n "${TELEGRAM_BOT_TOKEN:-}" ] && [ "$TELEGRAM_MODE" = polling ]; then
+    echo "Telegram long polling serves one process: set TELEGRAM_PUBLIC_URL (a webhook)" \
+      "to run $SERVERS Rasa servers" >&2
+    exit 1
+  fi
+  if [ -z "${EMILE_STATE_URL:-}" ]; then
+    EMILE_STATE_URL="$(EMILE_PG_PORT="${EMILE_STATE_PG_PORT:-54330}" EMILE_PG_DATA="$DATA_DIR/postgres" \
+      EMILE_PG_FSYNC=on scripts/postgres.sh)"
+    export EMILE_STATE_URL
+  fi
+  export EMILE_REDIS_URL="${EMILE_REDIS_URL:-$(EMILE_REDIS_DIR="$DATA_DIR/redis" scripts/redis.sh)}"
+  echo "==> $SERVERS Rasa servers: state in $EMILE_STATE_URL, locks in $EMILE_REDIS_URL"
+fi
+
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -129,10 +150,28 @@ pids+=($!)
   --model "$MODEL" --endpoints endpoints.yml --credentials "$CREDENTIALS" &
 pids+=($!)
 
+for ((i = 1; i < SERVERS; i++)); do
+  "$BOT_PY" -m actions.server --interface 127.0.0.1 --port "$((ACTIONS_PORT + i))" &
+  pids+=($!)
+  EMILE_ACTIONS_URL="http://127.0.0.1:$((ACTIONS_PORT + i))/webhook" "$RASA" run \
+    "${RASA_API_ARGS[@]}" --interface "$RASA_HOST" --port "$((RASA_PORT + i))" \
+    --model "$MODEL" --endpoints endpoints.yml --credentials "$CREDENTIALS" &
+  pids+=($!)
+done
+if [ "$SERVERS" -gt 1 ]; then
+  upstreams=()
+  for ((i = 0; i < SERVERS; i++)); do upstreams+=("127.0.0.1:$((RASA_PORT + i))"); done
+  scripts/balancer.sh "${EMILE_BALANCER:-127.0.0.1:8080}" "$DATA_DIR/balancer" "${upstreams[@]}" &
+  pids+=($!)
+fi
+
 wait_for "operator API" "http://$API_HOST:$API_PORT/api/v1/health" 60
 wait_for "action server" "http://127.0.0.1:$ACTIONS_PORT/health" 120
 echo "==> waiting for the Rasa server to load the model (about a minute)"
 wait_for "Rasa server" "$RASA_READY_URL" 300
+for ((i = 1; i < SERVERS; i++)); do
+  wait_for "Rasa server $((i + 1))" "${RASA_READY_URL/:$RASA_PORT\//:$((RASA_PORT + i))/}" 300
+done
 if [ -n "${TELEGRAM_BOT_TOKEN:-}" ] && [ "$TELEGRAM_MODE" = webhook ]; then
   "$BOT_PY" -m bot.channels.telegram_admin --credentials "$CREDENTIALS" set-webhook
 fi
@@ -146,5 +185,9 @@ cat <<MSG
                      rasa-api.token (Rasa HTTP API, ?token=; $( [ "$RASA_API" = off ] && echo off || echo on ))
 ==> talk to it:      .venv/assistant/bin/python scripts/chat.py   (Ctrl-C here stops everything)
 MSG
+if [ "$SERVERS" -gt 1 ]; then
+  echo "==> $SERVERS Rasa servers on ports $RASA_PORT-$((RASA_PORT + SERVERS - 1)), behind the" \
+    "balancer http://${EMILE_BALANCER:-127.0.0.1:8080} (webhooks only; docs/scaling.md)"
+fi
 
 wait -n "${pids[@]}"

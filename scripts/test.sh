@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export EMILE_TEST_POSTGRES_URL="${EMILE_TEST_POSTGRES_URL:-$(scripts/postgres.sh)}"
+# Redis (the lock store of several Rasa servers; installed when missing, like PostgreSQL).
+export EMILE_TEST_REDIS_URL="${EMILE_TEST_REDIS_URL:-$(scripts/redis.sh)}"
 # Debian's chromium for the console's browser tests (installed when missing; no other download).
 export EMILE_CHROMIUM="${EMILE_CHROMIUM:-$(scripts/chromium.sh)}"
 

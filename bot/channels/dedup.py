@@ -3,7 +3,9 @@
 Providers deliver at least once: Telegram re-posts an update when the webhook was slow,
 Twilio retries a webhook that failed. `SeenStore.first_time(channel, id)` answers True once
 per (channel, id) and False afterwards, across restarts (SQLite file) and across processes
-(the insert is one atomic `INSERT OR IGNORE`). Entries expire after `ttl_s` (default two
+(the insert is one atomic `INSERT … ON CONFLICT`), or in the PostgreSQL that several Rasa
+servers share (EMILE_STATE_URL, common/sqlstate.py), where a delivery repeated to another
+server is recognised too. Entries expire after `ttl_s` (default two
 days, well beyond both providers' retry windows) and are purged as new ones come in.
 
 The call is synchronous and short (one indexed insert; WAL journal with `synchronous=NORMAL`,
@@ -15,17 +17,17 @@ that would rather not touch the disk from the event loop.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from common import sqlstate
+
 DEFAULT_TTL_S: Final = 2 * 24 * 3600.0
 # Purge expired rows at most this often (seconds).
 PURGE_INTERVAL_S: Final = 600.0
-BUSY_TIMEOUT_S: Final = 15.0
 
 _SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS seen (
@@ -38,19 +40,12 @@ CREATE INDEX IF NOT EXISTS seen_by_time ON seen (seen_at);
 """
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
-    """A connection to a small state database: WAL, no fsync per commit, autocommit."""
-    target = Path(path)
-    if str(target) != ":memory:":
-        target.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(
-        str(target), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-    )
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
-    # What expires or is forgotten is overwritten with zeros (docs/personal-data.md).
-    connection.execute("PRAGMA secure_delete=ON")
-    return connection
+def connect(path: str | Path) -> sqlstate.StateConnection:
+    """A connection to a small state store: the SQLite file `path`, or the shared PostgreSQL.
+
+    PostgreSQL when EMILE_STATE_URL is set (several Rasa servers: common/sqlstate.py).
+    """
+    return sqlstate.connect(path)
 
 
 class SeenStore:

@@ -178,6 +178,10 @@ class Stack:
     # The REST channel's and the action server's secrets (scripts/run.sh keeps them in var/).
     rest_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     actions_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    # Seconds the Rasa server may take to load its model (longer when several load at once).
+    rasa_ready_s: float = 300.0
+    # Settings added to every service's environment (several servers: tests/e2e/cluster.py).
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     # -- addresses
 
@@ -233,6 +237,7 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "TF_CPP_MIN_LOG_LEVEL": "3",
+            **self.extra_env,
         }
         self._api_cli("migrate")
         self._api_cli("seed-territories")
@@ -248,13 +253,17 @@ class Stack:
         self._spawn(
             "rasa", rasa_command(self.rasa_port, model, self.credentials or "credentials.yml")
         )
+        self.spawned()
         wait_until(
             lambda: http("GET", f"{self.actions_url}/health", timeout=2)[0] == 200,
             120,
             "action server",
             self.processes["actions"],
         )
-        wait_until(self._rasa_ready, 300, "Rasa server", self.processes["rasa"])
+        wait_until(self._rasa_ready, self.rasa_ready_s, "Rasa server", self.processes["rasa"])
+
+    def spawned(self) -> None:
+        """Called once the services are spawned, before waiting for them (a hook)."""
 
     def _rasa_ready(self) -> bool:
         status, body = http("GET", f"{self.rasa_url}/status", timeout=2)
@@ -292,12 +301,12 @@ class Stack:
         for name in list(self.processes):
             self._terminate(name)
 
-    def _spawn(self, name: str, command: list[str]) -> None:
+    def _spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - kept with the process
         self.processes[name] = subprocess.Popen(
             command,
             cwd=ROOT,
-            env=self.env,
+            env=env or self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

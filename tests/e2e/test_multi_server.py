@@ -1,0 +1,386 @@
+"""Two Rasa servers and two action servers behind the load balancer, PostgreSQL and Redis.
+
+100 people apply at once, half by SMS and half on Telegram (the fakes of tests/fakes/),
+every answer typed, each delivery going through Debian's nginx to either server. Some
+deliveries are sent twice, at the same moment, to both servers directly (as a provider
+retrying to a second address would). In the middle, one Rasa server is killed with
+SIGKILL and started again. Then: every conversation reached its reference, each
+application reached the API exactly once, no update or MessageSid was processed twice,
+every person received exactly the bot's answers in order, and the numbers that texted
+STOP got nothing more.
+
+A message the killed server had acknowledged but not answered is lost with it, as it
+would be in production: the person writes again (a new delivery) after a while without an
+answer. The test allows that only for messages sent before the kill.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import random
+import string
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.channels.choices import ChoiceNumbering, render
+from bot.channels.sms import plan_sms
+from tests.e2e.cluster import SMS_PUBLIC_URL, TELEGRAM_SECRET, Cluster
+from tests.e2e.typed import LANGUAGE_TITLE, application_steps
+from tests.fakes.telegram_api import SECRET_HEADER, FakeTelegram, Person
+from tests.fakes.twilio_api import AUTH_TOKEN, SIGNATURE_HEADER, FakeTwilio, inbound_sms, sign
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+
+# EMILE_MULTI_PEOPLE: fewer, when working on this test.
+PEOPLE = int(os.environ.get("EMILE_MULTI_PEOPLE") or 100)
+OPTED_OUT = 6
+AT_ONCE = 20
+# Every this many deliveries, one goes to both servers at once.
+TWICE_EVERY = 7
+# Without an answer for this long (more than the lock of a killed server lives), a person
+# writes again.
+RESEND_AFTER_S = 35.0
+TURN_TIMEOUT_S = 300.0
+_ids = itertools.count(random.randint(10**8, 2 * 10**8))
+
+
+def letters(number: int) -> str:
+    """A name part from a number (names with digits are not names)."""
+    out = ""
+    while True:
+        number, digit = divmod(number, 26)
+        out = string.ascii_lowercase[digit] + out
+        if not number:
+            return out.capitalize()
+
+
+@dataclass
+class Run:
+    """What the whole run shares: the cluster, the fakes, the counters."""
+
+    cluster: Cluster
+    telegram: FakeTelegram
+    twilio: FakeTwilio
+    turns: int = 0
+    deliveries: int = 0
+    twice: list[str] = field(default_factory=list)
+    lost: list[tuple[str, str]] = field(default_factory=list)
+    lost_replies: list[tuple[str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count_turn(self) -> None:
+        with self.lock:
+            self.turns += 1
+
+    def send_twice(self) -> bool:
+        with self.lock:
+            self.deliveries += 1
+            return self.deliveries % TWICE_EVERY == 0
+
+
+class Someone:
+    """One person on one channel: delivers a message, waits for the whole answer."""
+
+    channel = ""
+
+    def __init__(self, run: Run, number: int, language: str) -> None:
+        self.run = run
+        self.language = language
+        self.last_name = f"Multi-{self.channel.capitalize()}-{letters(number)}"
+        self.received: list[str] = []  # every message received, in order
+        self.expected: list[str] = []  # every message the turns called for, in order
+        self.message_ids: list[str] = []
+
+    @property
+    def sender(self) -> str:
+        raise NotImplementedError
+
+    def delivery(self, text: str) -> tuple[str, bytes, dict[str, str], str]:
+        """(message id, body, headers, path) of a new delivery of `text`."""
+        raise NotImplementedError
+
+    def received_now(self) -> list[str]:
+        raise NotImplementedError
+
+    def rendered(self, bot_events: list[dict[str, Any]]) -> list[str]:
+        raise NotImplementedError
+
+    def deliver(self, text: str) -> tuple[str, float]:
+        """Deliver `text` (retried by the provider until a 200); (message id, when)."""
+        message_id, body, headers, path = self.delivery(text)
+        sent_at = time.time()
+        cluster = self.run.cluster
+        if self.run.send_twice():
+            # The same delivery to both servers at once: one must take it, once.
+            self.run.twice.append(message_id)
+            urls = [f"{cluster.rasa_url(i)}{path}" for i in range(cluster.servers)]
+            threads = [
+                threading.Thread(target=_post_quietly, args=(url, body, headers)) for url in urls
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        for _ in range(30):
+            try:
+                answer = httpx.post(
+                    f"{cluster.balancer_url}{path}", content=body, headers=headers, timeout=30
+                )
+                if answer.status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)  # As Telegram and Twilio retry a webhook that failed.
+        else:
+            raise AssertionError(f"the balancer never took {message_id}")
+        return message_id, sent_at
+
+    def says(self, text: str) -> list[str]:
+        """One turn; the response names of the bot's answer."""
+        message_id, sent_at = self.deliver(text)
+        deadline = time.monotonic() + TURN_TIMEOUT_S
+        while (events := self._turn(message_id, RESEND_AFTER_S)) is None:
+            killed = self.run.cluster.killed_at
+            if killed is not None and sent_at <= killed + 1:
+                # Taken in by the server that was killed, never answered: write again.
+                self.run.lost.append((self.sender, message_id))
+                message_id, sent_at = self.deliver(text)
+            # Else slow (the machine is shared): wait on.
+            assert time.monotonic() < deadline, f"{self.sender}: {text!r} never answered"
+        bot = [e for e in events if e.get("event") == "bot"]
+        expected = self.rendered(bot)
+        self.expected += expected
+        deadline = time.monotonic() + 60
+        while len(self.received_now()) < len(self.expected) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.received = self.received_now()
+        if len(self.received) < len(self.expected):
+            # Answered in the conversation, then killed before (all) its messages went out.
+            killed = self.run.cluster.killed_at
+            assert killed is not None and sent_at <= killed + 1, (self.sender, text)
+            before = self.expected[: -len(expected)]
+            got = self.received[len(before) :]
+            assert got == expected[: len(got)], (self.sender, got, expected)
+            self.expected = before + got
+            self.run.lost_replies.append((self.sender, message_id))
+        self.run.count_turn()
+        return [(e.get("metadata") or {}).get("utter_action") or "?" for e in bot]
+
+    def _turn(self, message_id: str, timeout: float) -> list[dict[str, Any]] | None:
+        """The events of the turn `message_id` started, once it is over (None: not seen)."""
+        deadline = time.monotonic() + timeout
+        # The first answer first (the fakes are in this process): the tracker is read only
+        # then, to spare the servers' CPU.
+        while len(self.received_now()) <= len(self.expected) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        deadline = max(deadline, time.monotonic() + 10)
+        while time.monotonic() < deadline:
+            events = self.run.cluster.tracker(self.sender).get("events") or []
+            at = [
+                i
+                for i, e in enumerate(events)
+                if e.get("event") == "user" and e.get("message_id") == message_id
+            ]
+            if at:
+                after = events[at[-1] + 1 :]
+                if after and after[-1].get("name") == "action_listen":
+                    self.message_ids.append(message_id)
+                    return after
+            time.sleep(0.2)
+        return None
+
+    def user_message_ids(self) -> list[str]:
+        events = self.run.cluster.tracker(self.sender).get("events") or []
+        return [e.get("message_id") for e in events if e.get("event") == "user"]
+
+
+def _post_quietly(url: str, body: bytes, headers: dict[str, str]) -> None:
+    # That server may be down: the other one has it.
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.post(url, content=body, headers=headers, timeout=30)
+
+
+class Texter(Someone):
+    """Someone with a basic phone."""
+
+    channel = "sms"
+
+    def __init__(self, run: Run, number: int, language: str) -> None:
+        super().__init__(run, number, language)
+        self.phone = f"+3361{number:02d}{random.randint(0, 99999):05d}"
+
+    @property
+    def sender(self) -> str:
+        return self.phone
+
+    def delivery(self, text: str) -> tuple[str, bytes, dict[str, str], str]:
+        params = inbound_sms(self.phone, text)
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
+            SIGNATURE_HEADER: sign(SMS_PUBLIC_URL, params, AUTH_TOKEN),
+        }
+        body = urllib.parse.urlencode(params).encode("utf-8")
+        return params["MessageSid"], body, headers, "/webhooks/sms/webhook"
+
+    def received_now(self) -> list[str]:
+        return [m.body for m in self.run.twilio.sent_to(self.phone)]
+
+    def rendered(self, bot_events: list[dict[str, Any]]) -> list[str]:
+        numbering = ChoiceNumbering()
+        texts = [render(e.get("text") or "", numbering.add(_buttons(e))) for e in bot_events]
+        return plan_sms(texts)
+
+
+class TelegramUser(Someone):
+    """Someone in the Telegram app."""
+
+    channel = "telegram"
+
+    def __init__(self, run: Run, number: int, language: str) -> None:
+        super().__init__(run, number, language)
+        self.person = Person(next(_ids), first_name="Amina", language_code=language)
+
+    @property
+    def sender(self) -> str:
+        return str(self.person.id)
+
+    def delivery(self, text: str) -> tuple[str, bytes, dict[str, str], str]:
+        update = self.run.telegram.text(self.person, text)
+        headers = {"Content-Type": "application/json", SECRET_HEADER: TELEGRAM_SECRET}
+        body = json.dumps(update).encode("utf-8")
+        return f"telegram-{update['update_id']}", body, headers, "/webhooks/telegram/webhook"
+
+    def received_now(self) -> list[str]:
+        return [c.text or "" for c in self.run.telegram.sent(self.person.id)]
+
+    def rendered(self, bot_events: list[dict[str, Any]]) -> list[str]:
+        return [e.get("text") or "" for e in bot_events if e.get("text")]
+
+
+def _buttons(event: dict[str, Any]) -> list[dict[str, Any]]:
+    data = event.get("data") or {}
+    return list(data.get("quick_replies") or data.get("buttons") or [])
+
+
+def apply(person: Someone) -> None:
+    """The whole typed application, from hello to the reference."""
+    said = person.says("bonjour" if person.language == "fr" else "hello")
+    if said == ["utter_ask_language"]:
+        said = person.says(LANGUAGE_TITLE[person.language])
+    assert said == ["utter_about_emile_short", "utter_privacy", "utter_menu"], said
+    steps = application_steps(
+        person.language, person.last_name, phone_offered=isinstance(person, Texter)
+    )
+    for text, expected in steps:
+        assert person.says(text) == expected, (person.sender, text)
+
+
+def opt_out(person: Texter) -> int:
+    """Hello, STOP, then more messages; how many SMS the number had before STOP."""
+    person.says("bonjour")
+    before = len(person.received_now())
+    for text in ("STOP", "bonjour ?", "2"):
+        person.deliver(text)
+        # A person's messages a few milliseconds apart may reach two servers and be taken
+        # in either order (docs/scaling.md); a second apart, in order.
+        time.sleep(1)
+    return before
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory, model: Path) -> Iterator[Run]:
+    workdir = tmp_path_factory.mktemp("multi")
+    with FakeTelegram() as telegram, FakeTwilio() as twilio:
+        cluster = Cluster(
+            workdir,
+            model,
+            servers=2,
+            telegram_base_url=telegram.base_url,
+            twilio_base_url=twilio.base_url,
+        )
+        try:
+            cluster.start()
+        except Exception:
+            for name in ("api", "actions", "rasa", "actions1", "rasa1"):
+                if cluster.stack is not None:
+                    print(f"----- {name}.log (tail)\n{cluster.logs(name)[-3000:]}")
+            cluster.stop()
+            raise
+        yield Run(cluster, telegram, twilio)
+        cluster.stop()
+        print(f"multi-server logs in {workdir}")
+
+
+def test_a_hundred_applications_through_two_servers_one_killed(run: Run) -> None:
+    cluster = run.cluster
+    people: list[Someone] = [
+        (Texter if number % 2 else TelegramUser)(run, number, "fr" if number % 4 < 2 else "en")
+        for number in range(PEOPLE)
+    ]
+    stoppers = [Texter(run, PEOPLE + number, "fr") for number in range(OPTED_OUT)]
+    turns_each = 2 + len(application_steps("fr", "x", phone_offered=True))
+    started = time.monotonic()
+
+    def kill_in_the_middle() -> None:
+        while run.turns < PEOPLE * turns_each // 2:
+            time.sleep(0.2)
+        cluster.kill(1)
+        cluster.restart(1, wait=False)
+
+    killer = threading.Thread(target=kill_in_the_middle, daemon=True)
+    killer.start()
+    with ThreadPoolExecutor(AT_ONCE) as pool:
+        stopped = pool.map(opt_out, stoppers)
+        outcomes = [pool.submit(apply, person) for person in people]
+        before_stop = list(stopped)
+        for outcome in outcomes:
+            outcome.result()
+    killer.join(timeout=60)
+    assert cluster.killed_at is not None, "the server was never killed"
+    cluster.wait_ready(1)
+    took = time.monotonic() - started
+    print(
+        f"\n{PEOPLE} applications, {run.turns} turns in {took:.0f} s"
+        f" ({run.turns / took:.1f} turns/s); {len(run.twice)} deliveries sent twice;"
+        f" lost with the killed server and written again: {len(run.lost)};"
+        f" answers lost with it: {len(run.lost_replies)};"
+        f" balancer: {cluster.upstreams()}"
+    )
+
+    # Each application reached the API exactly once, with its reference.
+    assert cluster.stack is not None
+    for person in people:
+        listed = cluster.stack.api("GET", f"/applications?q={person.last_name}&page_size=200")
+        found = [a for a in listed["items"] if a["last_name"] == person.last_name]
+        assert len(found) == 1, (person.last_name, found)
+        slots = cluster.tracker(person.sender)["slots"]
+        assert slots["application_reference"] == found[0]["reference"]
+        assert found[0]["channel"] == person.channel
+
+    # No delivery processed twice (the doubled ones included), answers exactly as expected.
+    for person in people:
+        ids = [i for i in person.user_message_ids() if i]
+        assert len(ids) == len(set(ids)), (person.sender, ids)
+        assert person.received == person.expected, person.sender
+    # The balancer passes the webhooks only: no REST channel, no Rasa HTTP API.
+    for path in ("/webhooks/rest/webhook", f"/conversations/{people[0].sender}/tracker", "/"):
+        assert httpx.post(f"{cluster.balancer_url}{path}", json={}).status_code == 404, path
+    # Both servers took deliveries through the balancer.
+    served = cluster.upstreams()
+    assert all(served.get(f"127.0.0.1:{port}", 0) > 0 for port in cluster.rasa_ports), served
+
+    # Nothing to the numbers that said STOP, after they said it.
+    for stopper, count in zip(stoppers, before_stop, strict=True):
+        assert len(stopper.received_now()) == count, stopper.phone
