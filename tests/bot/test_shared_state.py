@@ -26,12 +26,12 @@ from actions.outbox import Outbox
 from bot.channels.choices import ChoiceNumbering, ChoiceStore
 from bot.channels.dedup import SeenStore
 from bot.channels.optout import OptOutStore
-from bot.channels.telegram import PayloadStore
+from bot.channels.telegram_payloads import PayloadStore
 from bot.lock_store import AtomicRedisLockStore, lock_store_from_env, redis_settings
 from bot.retention import purge_channel_stores
-from common.settings import AssistantSettings
 from bot.tracker_store import ErasableSQLTrackerStore
 from common import sqlstate
+from common.settings import AssistantSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
