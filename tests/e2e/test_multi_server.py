@@ -35,7 +35,7 @@ import httpx
 import pytest
 
 from bot.channels.choices import ChoiceNumbering, render
-from bot.channels.sms import plan_sms
+from bot.channels.sms_output import plan_sms
 from tests.e2e.cluster import SMS_PUBLIC_URL, TELEGRAM_SECRET, Cluster
 from tests.e2e.typed import LANGUAGE_TITLE, application_steps
 from tests.fakes.telegram_api import SECRET_HEADER, FakeTelegram, Person
