@@ -84,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     except RasaVersionError as error:
         print(f"bot.serve: {error}", file=sys.stderr)
         return 2
+    # numpy.distutils sets the root logger to WARNING when first imported, and scikit-learn
+    # imports it while the model (logistic regression, CRF) loads: after that the server
+    # logged nothing at INFO (no retention counts). Imported now, before Rasa configures
+    # logging, it changes nothing later.
+    import numpy.distutils.log  # noqa: F401
     from rasa.__main__ import main as rasa_main
 
     # Rasa's command line reads sys.argv; the program name is what its messages show.
