@@ -1,7 +1,5 @@
 """A list read twice shows what changed in between: kept pages never show stale data."""
 
-import time
-
 import httpx
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -9,7 +7,7 @@ from sqlalchemy.orm import Session
 from api.enums import ApplicationStatus
 from api.models import Application
 from api.models.base import utcnow
-from tests.api.application_helpers import body, create
+from tests.api.application_helpers import create
 
 
 def _listed(client, headers, **params):
@@ -63,17 +61,7 @@ def test_a_served_list_shows_changes_made_through_the_api_and_by_another_process
             assert response.status_code == 200, response.text
             return {a["reference"]: a["status"] for a in response.json()["items"]}
 
-        def apply() -> str:
-            response = client.post(
-                "/api/v1/applications",
-                json=body(),
-                headers={**assistant, "Idempotency-Key": f"fresh-{time.time_ns()}"},
-            )
-            assert response.status_code == 201, response.text
-            reference: str = response.json()["reference"]
-            return reference
-
-        first = apply()
+        first = create(client, assistant)["reference"]
         assert listed() == {first: "new"}
         assert listed() == {first: "new"}  # kept
         moved = client.post(
@@ -94,5 +82,5 @@ def test_a_served_list_shows_changes_made_through_the_api_and_by_another_process
             s.commit()
         assert listed() == {first: "declined"}
 
-        second = apply()
+        second = create(client, assistant)["reference"]
         assert listed() == {first: "declined", second: "new"}
