@@ -175,3 +175,66 @@ def test_minimal_graph_schemas_are_the_same_and_kept():
     assert schema.minimal_graph_schema(["c"]) is first
     assert set(schema.minimal_graph_schema(["a"]).nodes) == {"a"}
     assert set(schema.minimal_graph_schema().nodes) == {"a", "b", "c"}  # the targets
+
+
+def test_sparse_features_are_joined_as_scipy_joins_them():
+    import numpy as np
+    from rasa.shared.nlu.training_data.features import Features
+    from scipy.sparse import hstack, random
+
+    rasa_patches.apply(["sparse-features-joined-without-bmat"])
+    for rows in (1, 5):
+        left = random(rows, 7, density=0.4, format="coo", random_state=rows)
+        right = random(rows, 4, density=0.5, format="csr", random_state=rows + 1)
+        joined = Features(left, "sentence", "text", "a")
+        joined.combine_with_features(Features(right, "sentence", "text", "b"))
+        assert joined.features.shape == (rows, 11)
+        np.testing.assert_array_equal(joined.features.toarray(), hstack([left, right]).toarray())
+    mismatched = Features(random(2, 3, format="coo"), "sequence", "text", "a")
+    with pytest.raises(ValueError, match="sequence dimensions do not match"):
+        mismatched.combine_with_features(
+            Features(random(3, 3, format="coo"), "sequence", "text", "b")
+        )
+
+
+def test_logistic_regression_predicts_the_same_after_loading(tmp_path):
+    import numpy as np
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.nlu.classifiers.logistic_regression_classifier import (
+        LogisticRegressionClassifier,
+    )
+    from rasa.shared.nlu.training_data.features import Features
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+    from scipy.sparse import random, vstack
+
+    rasa_patches.apply(["logistic-regression-without-copies"])
+
+    def message(index: int, intent: str | None = None) -> Message:
+        features = random(1, 40, density=0.2, format="coo", random_state=index)
+        found = Message(data={"text": f"text {index}", **({"intent": intent} if intent else {})})
+        found.add_features(Features(features, "sentence", "text", "CountVectorsFeaturizer"))
+        return found
+
+    training = [message(i, ("greet", "deny", "affirm")[i % 3]) for i in range(30)]
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("classifier")
+    context = ExecutionContext(GraphSchema({}), node_name="classifier")
+    trained = LogisticRegressionClassifier.create({}, storage, resource, context)
+    trained.train(TrainingData(training))
+    loaded = LogisticRegressionClassifier.load({}, storage, resource, context)
+    assert loaded.clf.coef_.flags["F_CONTIGUOUS"]
+    np.testing.assert_array_equal(loaded.clf.coef_, trained.clf.coef_)
+
+    fresh = [message(100 + i) for i in range(4)]
+    expected = trained.clf.predict_proba(
+        vstack([m.get_sparse_features("text")[1].features for m in fresh]).tocsr()
+    )
+    for batch in ([fresh[0]], fresh):
+        loaded.process(batch)
+    for row, found in zip(expected, fresh, strict=True):
+        best = int(np.argmax(row))
+        assert found.get("intent")["name"] == trained.clf.classes_[best]
+        assert found.get("intent")["confidence"] == pytest.approx(row[best], abs=1e-12)
