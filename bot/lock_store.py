@@ -14,6 +14,12 @@ messages of the same conversation at the same moment both read the lock, both is
 same ticket number and both process at once, or lose a ticket (the message then fails
 with a LockError). The key also expires with its last ticket, so a server killed while
 holding a lock leaves nothing behind for longer than TICKET_LOCK_LIFETIME (60 s default).
+
+And one more: a message that finds its conversation busy looks at the lock again after
+`WAIT_BETWEEN_LOOKS_S` (50 ms), not Rasa's 1 s. Behind a balancer a person's next message
+often reaches the other server while the first is still saving the previous turn (the
+replies are already sent, so a quick tap comes in a few ms later): Rasa's wait added a
+second to that answer (scripts/bench_servers.py, SMS through two servers).
 """
 
 from __future__ import annotations
@@ -24,7 +30,8 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Final, TypeVar
 from urllib.parse import unquote, urlparse
 
 from rasa.core.lock import TicketLock
@@ -34,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 REDIS_URL_ENV = "EMILE_REDIS_URL"
 KEY_PREFIX = "emile"
+# Between two looks at a busy conversation's lock (Rasa: 1 s); a look is one Redis GET and
+# one transaction.
+WAIT_BETWEEN_LOOKS_S: Final = 0.05
 T = TypeVar("T")
 
 
@@ -68,6 +78,18 @@ class AtomicRedisLockStore(RedisLockStore):
                     return result
                 except redis.WatchError:
                     continue  # Another server changed it meanwhile: read it again.
+
+    def lock(
+        self,
+        conversation_id: str,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = WAIT_BETWEEN_LOOKS_S,
+    ) -> AbstractAsyncContextManager[TicketLock]:
+        """Rasa's lock, looked at again every `wait_time_in_seconds` while busy."""
+        cm: AbstractAsyncContextManager[TicketLock] = super().lock(
+            conversation_id, lock_lifetime, wait_time_in_seconds
+        )
+        return cm
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         """Issue the next ticket of the conversation's lock (made if missing)."""

@@ -221,3 +221,36 @@ def test_two_servers_issue_distinct_tickets_and_the_lock_goes_with_the_last():
     for ticket in tickets:
         servers[ticket % 2].cleanup(conversation, ticket)
     assert servers[0].get_lock(conversation) is None
+
+
+@pytest.mark.asyncio
+async def test_a_message_behind_another_server_waits_for_it_not_a_second(monkeypatch):
+    """The lock is looked at every 50 ms, not Rasa's 1 s: a quick answer is not held back."""
+    import rasa.core.lock_store as rasa_lock_store
+
+    url = _server_url("EMILE_TEST_REDIS_URL")
+    first, second = (AtomicRedisLockStore(**redis_settings(url)) for _ in range(2))
+    conversation = f"test-{uuid.uuid4().hex}"
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        await real_sleep(seconds)
+
+    monkeypatch.setattr(rasa_lock_store.asyncio, "sleep", sleep)
+    order: list[str] = []
+
+    async def turn(store: AtomicRedisLockStore, name: str, hold_s: float) -> None:
+        async with store.lock(conversation):
+            order.append(f"{name} starts")
+            await real_sleep(hold_s)
+            order.append(f"{name} ends")
+
+    holder = asyncio.create_task(turn(first, "first", 0.2))
+    await real_sleep(0.02)
+    await turn(second, "second", 0)
+    await holder
+    assert order == ["first starts", "first ends", "second starts", "second ends"]
+    assert waits and set(waits) == {0.05}
+    assert second.get_lock(conversation) is None
