@@ -273,7 +273,7 @@ def _counted_words(script: str, cased: list[str]) -> int:
     for token in cased:
         folded = fold(script, token)
         if (
-            folded in lists.small_talk
+            lists.is_small_talk(folded, script)
             or folded in lists.borrowed
             or lists.is_name(folded)
             or (token[0].isupper() and folded not in known)
@@ -350,11 +350,24 @@ def _within_arabic(text: str, tokens: list[str]) -> tuple[str, float, str]:
     arabic += _letter_weight(unlisted, _ARABIC_KEYBOARD, KEYBOARD_LETTER)
     # Persian letters say "Dari or Pashto": they count for both, against Arabic.
     letters = {
-        "ps": persian + _letter_weight(text, _PS_LETTERS, STRONG_LETTER),
+        "ps": persian
+        + _letter_weight(text, _PS_LETTERS, STRONG_LETTER)
+        + _pashto_final_yeh(
+            tokens, persian > 0 or any(fold("arabic", t) in persian_words for t in tokens)
+        ),
         "prs": persian,
         "ar": arabic,
     }
     return _resolve("arabic", tokens, letters)
+
+
+def _pashto_final_yeh(tokens: list[str], persian: bool) -> float:
+    """Pashto spelling: ي (U+064A) only at the end of a word ("مهرباني", "ستړي", "کوي"), ی
+    elsewhere. A Persian keyboard has no ي and an Arabic one types it everywhere ("ميخواهم"),
+    so in a Dari or Pashto message (`persian`) a final ي and no other one is Pashto."""
+    if not persian or any("ي" in token[:-1] for token in tokens) or any("ك" in t for t in tokens):
+        return 0.0
+    return KEYBOARD_LETTER * min(sum(token.endswith("ي") for token in tokens), LETTER_CAP)
 
 
 def _within_latin(cased: list[str], tokens: list[str], contractions: int) -> tuple[str, float, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -16,6 +17,8 @@ WORDS_FILE: Final = Path(__file__).resolve().parent.parent / "data" / "language_
 SCRIPTS: Final = ("latin", "cyrillic", "arabic")
 # What a loan counts for its language, against 1 for a listed word.
 LOAN_WEIGHT: Final = 0.5
+# What a word found only by the loose look-up (`loose_forms`) counts, against 1.
+LOOSE_WEIGHT: Final = 0.75
 
 # Arabic-script letters folded for word look-ups (Arabic and Persian keyboards, hamza seats).
 _ARABIC_FOLD: Final[Mapping[str, str]] = {
@@ -39,6 +42,14 @@ _ARABIC_FOLD: Final[Mapping[str, str]] = {
     "ۍ": "ی",
     "ئ": "ی",
 }
+# The second, loose look-up of a word no list has as typed. Pashto letters a Persian keyboard
+# lacks, typed as a Persian letter that looks or sounds like them: a listed Pashto word is
+# also found with these (after `fold`, which made ږ ژ and ګ گ): "پوهیزم", "پوهیرم" for
+# "پوهیږم", "سنگه" for "څنګه", "ملکری" for "ملګری", "زم" for "ځم".
+_KEYBOARD_SUBSTITUTES: Final[Mapping[str, str]] = {"ژ": "زر", "ځ": "زج", "څ": "سچ", "گ": "ک"}
+# Latin letters repeated for emphasis or by a sticky key ("merciii", "pleeease", "okk"): both
+# the word and the lists are looked up with runs of a letter made one.
+_REPEATED: Final = re.compile(r"(.)\1+")
 # How a phrase is cut into words, as bot/language.py cuts messages (at spaces and apostrophes).
 _WORD_CUT: Final = re.compile(r"[^\W_]+")
 _HARAKAT: Final = frozenset("\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640")
@@ -59,6 +70,8 @@ class WordLists:
     borrowed_phrases: tuple[tuple[str, ...], ...]
     # words of one language typed inside others: half a word for their language
     loans: frozenset[str]
+    # script -> language -> its words' loose forms (`loose_forms`), for words missed as typed
+    loose_by_script: Mapping[str, Mapping[str, frozenset[str]]]
 
     @property
     def phrase_starts(self) -> frozenset[str]:
@@ -80,10 +93,19 @@ class WordLists:
         for token in tokens:
             folded = fold(script, token)
             weight = LOAN_WEIGHT if folded in self.loans else 1.0
-            for language, vocabulary in lists.items():
-                if folded in vocabulary:
-                    scores[language] += weight
+            found = [language for language, words in lists.items() if folded in words]
+            if not found and script in self.loose_by_script:
+                loose = loosen(script, folded)
+                looser = self.loose_by_script[script]
+                found = [language for language, words in looser.items() if loose in words]
+                weight *= LOOSE_WEIGHT
+            for language in found:
+                scores[language] += weight
         return scores
+
+    def is_small_talk(self, folded: str, script: str) -> bool:
+        """Small talk as listed, or with letters repeated ("merciii", "okkk")."""
+        return folded in self.small_talk or loosen(script, folded) in self.small_talk
 
     def without_phrases(self, tokens: list[str]) -> list[str]:
         """The tokens without the borrowed French phrases ("titre de séjour") they contain."""
@@ -121,6 +143,23 @@ def fold(script: str, word: str) -> str:
     return word.replace("ё", "е")
 
 
+@lru_cache(maxsize=16384)
+def loosen(script: str, folded: str) -> str:
+    """A folded word as the loose look-up sees it (Latin: runs of a letter made one)."""
+    return _REPEATED.sub(r"\1", folded) if script == "latin" else folded
+
+
+def loose_forms(script: str, folded: str) -> frozenset[str]:
+    """A listed word's forms for the loose look-up: Latin without repeated letters; in the
+    Arabic script, every way a Persian keyboard types its Pashto letters (at most 3 of them)."""
+    if script == "latin":
+        return frozenset({loosen(script, folded)})
+    if script != "arabic" or not 0 < sum(char in _KEYBOARD_SUBSTITUTES for char in folded) <= 3:
+        return frozenset()
+    choices = [char + _KEYBOARD_SUBSTITUTES.get(char, "") for char in folded]
+    return frozenset("".join(letters) for letters in itertools.product(*choices)) - {folded}
+
+
 @cache
 def word_lists(path: Path = WORDS_FILE) -> WordLists:
     """Read and fold the word lists (once per process)."""
@@ -130,6 +169,12 @@ def word_lists(path: Path = WORDS_FILE) -> WordLists:
 
     def every_script(words: Iterable[object]) -> frozenset[str]:
         return frozenset(fold(script, str(word)) for script in SCRIPTS for word in words)
+
+    def loose(by_language: Mapping[str, frozenset[str]], script: str) -> dict[str, frozenset[str]]:
+        return {
+            code: frozenset().union(*(loose_forms(script, word) for word in words))
+            for code, words in by_language.items()
+        }
 
     borrowed = every_script(data["borrowed"])
     by_script: dict[str, dict[str, frozenset[str]]] = {}
@@ -145,7 +190,13 @@ def word_lists(path: Path = WORDS_FILE) -> WordLists:
         all_words={
             script: frozenset().union(*lists.values()) for script, lists in by_script.items()
         },
-        small_talk=every_script(data["small_talk"]),
+        # with their loosened forms, so that "okkk" and "merciii" are small talk too
+        small_talk=frozenset(
+            word
+            for script in SCRIPTS
+            for raw in data["small_talk"]
+            for word in (fold(script, str(raw)), loosen(script, fold(script, str(raw))))
+        ),
         names=every_script(data["names"]),
         borrowed=borrowed,
         borrowed_phrases=tuple(
@@ -153,4 +204,9 @@ def word_lists(path: Path = WORDS_FILE) -> WordLists:
             for phrase in data["borrowed_phrases"]
         ),
         loans=every_script(data["loans"]),
+        loose_by_script={
+            script: loose(lists, script)
+            for script, lists in by_script.items()
+            if script in ("latin", "arabic")
+        },
     )
