@@ -87,20 +87,20 @@ class WordLists:
         return self.all_words.get(script, frozenset())
 
     def scores(self, script: str, tokens: Iterable[str]) -> dict[str, float]:
-        """How many of the tokens each language of the script has in its list (a loan: half)."""
+        """How many of the tokens each language of the script has in its list (a loan: half;
+        a word a language has only in a loose form, `loose_forms`: LOOSE_WEIGHT)."""
         lists = self.by_script.get(script, {})
         scores = dict.fromkeys(lists, 0.0)
+        looser = self.loose_by_script.get(script, {})
         for token in tokens:
             folded = fold(script, token)
             weight = LOAN_WEIGHT if folded in self.loans else 1.0
-            found = [language for language, words in lists.items() if folded in words]
-            if not found and script in self.loose_by_script:
-                loose = loosen(script, folded)
-                looser = self.loose_by_script[script]
-                found = [language for language, words in looser.items() if loose in words]
-                weight *= LOOSE_WEIGHT
-            for language in found:
-                scores[language] += weight
+            loose = loosen(script, folded)
+            for language, words in lists.items():
+                if folded in words:
+                    scores[language] += weight
+                elif loose in looser.get(language, ()):
+                    scores[language] += weight * LOOSE_WEIGHT
         return scores
 
     def is_small_talk(self, folded: str, script: str) -> bool:
