@@ -19,6 +19,15 @@ SCRIPTS: Final = ("latin", "cyrillic", "arabic")
 LOAN_WEIGHT: Final = 0.5
 # What a word found only by the loose look-up (`loose_forms`) counts, against 1.
 LOOSE_WEIGHT: Final = 0.75
+# What a Latin word one typo away from a listed word counts ("thnks", "wich"), against 1; only
+# words of at least TYPO_MIN_LENGTH letters, listed words of one more: short words are too
+# close to each other across languages.
+TYPO_WEIGHT: Final = 0.5
+TYPO_MIN_LENGTH: Final = 4
+# Whose words typos are looked for: French and English have a spelling to miss; Arabic, Dari,
+# Pashto and Bengali in Latin letters have none, and their short words sit one letter from
+# French and English ones ("rater", "Paris").
+TYPO_LANGUAGES: Final = ("fr", "en")
 
 # Arabic-script letters folded for word look-ups (Arabic and Persian keyboards, hamza seats).
 _ARABIC_FOLD: Final[Mapping[str, str]] = {
@@ -72,6 +81,8 @@ class WordLists:
     loans: frozenset[str]
     # script -> language -> its words' loose forms (`loose_forms`), for words missed as typed
     loose_by_script: Mapping[str, Mapping[str, frozenset[str]]]
+    # Latin words and their one-letter deletions -> the languages listing them (`typo_keys`)
+    typos: Mapping[str, frozenset[str]]
 
     @property
     def phrase_starts(self) -> frozenset[str]:
@@ -96,12 +107,25 @@ class WordLists:
             folded = fold(script, token)
             weight = LOAN_WEIGHT if folded in self.loans else 1.0
             loose = loosen(script, folded)
+            found = False
             for language, words in lists.items():
                 if folded in words:
                     scores[language] += weight
+                    found = True
                 elif loose in looser.get(language, ()):
                     scores[language] += weight * LOOSE_WEIGHT
+                    found = True
+            if not found and script == "latin":
+                for language in self.typo_languages(loose):
+                    scores[language] += weight * TYPO_WEIGHT
         return scores
+
+    def typo_languages(self, word: str) -> frozenset[str]:
+        """The languages with a listed Latin word one typo (a letter missing, added, changed,
+        or two swapped) away from this unlisted one."""
+        if len(word) < TYPO_MIN_LENGTH or not word.isalpha():
+            return frozenset()
+        return frozenset().union(*(self.typos.get(key, ()) for key in typo_keys(word)))
 
     def is_small_talk(self, folded: str, script: str) -> bool:
         """Small talk as listed, or with letters repeated ("merciii", "okkk")."""
@@ -149,6 +173,11 @@ def loosen(script: str, folded: str) -> str:
     return _REPEATED.sub(r"\1", folded) if script == "latin" else folded
 
 
+def typo_keys(word: str) -> set[str]:
+    """A word and its one-letter deletions: two words one typo apart share one of these."""
+    return {word} | {word[:index] + word[index + 1 :] for index in range(len(word))}
+
+
 def loose_forms(script: str, folded: str) -> frozenset[str]:
     """A listed word's forms for the loose look-up: Latin without repeated letters; in the
     Arabic script, every way a Persian keyboard types its Pashto letters (at most 3 of them)."""
@@ -175,6 +204,15 @@ def word_lists(path: Path = WORDS_FILE) -> WordLists:
             code: frozenset().union(*(loose_forms(script, word) for word in words))
             for code, words in by_language.items()
         }
+
+    def typos(by_language: Mapping[str, frozenset[str]]) -> dict[str, frozenset[str]]:
+        index: dict[str, set[str]] = {}
+        for code, words in by_language.items():
+            for word in words:
+                if len(word) > TYPO_MIN_LENGTH and word.isalpha():
+                    for key in typo_keys(loosen("latin", word)):
+                        index.setdefault(key, set()).add(code)
+        return {key: frozenset(codes) for key, codes in index.items()}
 
     borrowed = every_script(data["borrowed"])
     by_script: dict[str, dict[str, frozenset[str]]] = {}
@@ -204,6 +242,7 @@ def word_lists(path: Path = WORDS_FILE) -> WordLists:
             for phrase in data["borrowed_phrases"]
         ),
         loans=every_script(data["loans"]),
+        typos=typos({code: by_script["latin"][code] for code in TYPO_LANGUAGES}),
         loose_by_script={
             script: loose(lists, script)
             for script, lists in by_script.items()
