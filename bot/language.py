@@ -352,7 +352,7 @@ def _within_arabic(text: str, tokens: list[str]) -> tuple[str, float, str]:
     letters = {
         "ps": persian
         + _letter_weight(text, _PS_LETTERS, STRONG_LETTER)
-        + _pashto_final_yeh(
+        + _pashto_endings(
             tokens, persian > 0 or any(fold("arabic", t) in persian_words for t in tokens)
         ),
         "prs": persian,
@@ -361,13 +361,20 @@ def _within_arabic(text: str, tokens: list[str]) -> tuple[str, float, str]:
     return _resolve("arabic", tokens, letters)
 
 
-def _pashto_final_yeh(tokens: list[str], persian: bool) -> float:
-    """Pashto spelling: ي (U+064A) only at the end of a word ("مهرباني", "ستړي", "کوي"), ی
-    elsewhere. A Persian keyboard has no ي and an Arabic one types it everywhere ("ميخواهم"),
-    so in a Dari or Pashto message (`persian`) a final ي and no other one is Pashto."""
-    if not persian or any("ي" in token[:-1] for token in tokens) or any("ك" in t for t in tokens):
+def _pashto_endings(tokens: list[str], persian: bool) -> float:
+    """Pashto spelling at the end of words, in a Dari or Pashto message (`persian`).
+
+    ي (U+064A) only at the end of a word ("مهرباني", "ستړي", "کوي"), ی elsewhere: a Persian
+    keyboard has no ي and an Arabic one types it everywhere ("ميخواهم"), so a final ي and no
+    other one is Pashto. A final ئ is Pashto's second person plural and imperative ("وکړئ",
+    "ووایئ", "راشئ"), never Dari's.
+    """
+    if not persian:
         return 0.0
-    return KEYBOARD_LETTER * min(sum(token.endswith("ي") for token in tokens), LETTER_CAP)
+    endings = sum(token.endswith("ئ") for token in tokens)
+    if not any("ي" in token[:-1] for token in tokens) and not any("ك" in t for t in tokens):
+        endings += sum(token.endswith("ي") for token in tokens)
+    return KEYBOARD_LETTER * min(endings, LETTER_CAP)
 
 
 def _within_latin(cased: list[str], tokens: list[str], contractions: int) -> tuple[str, float, str]:
