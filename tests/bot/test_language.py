@@ -193,6 +193,47 @@ def test_dari_colloquial_without_listed_words_is_dari_not_pashto() -> None:
     assert language_of("کار میخایم") == "prs"
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("نه پوهیرم", "ps"),  # ږ typed ر on a Persian keyboard (پوهیږم)
+        ("ته سنگه یی", "ps"),  # څ typed س (څنګه)
+        ("سه وخت", "ps"),  # "سه" is Dari three, and Pashto څه typed on a Persian keyboard
+        ("مهرباني", "ps"),  # ي only at the end of a word: Pashto spelling
+        ("راته ووایئ", "ps"),  # a final ئ: Pashto's imperative
+        ("مهربانی", "prs"),  # the same word typed on a Persian keyboard: anyone's, Dari first
+        ("برایم بگویید", "prs"),
+    ],
+)
+def test_pashto_as_typed_on_persian_keyboards_and_its_spelling(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("wich region", "en"),  # one letter missing from a listed word
+        ("hellooo", "en"),  # letters repeated
+        ("jai 3 gosses", "fr"),  # "jai" is Bengali in Latin letters too: "gosses" decides
+        ("dsl", "fr"),
+        ("sry", "en"),
+    ],
+)
+def test_typos_repeated_letters_and_sms_spellings(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+def test_typos_are_not_looked_for_in_latin_letter_lists_of_other_languages() -> None:
+    # "rater" is one letter from Bengali/Dari Latin-letter words; French here.
+    assert language_of("jai rater le rdv") == "fr"
+    assert language_of("Paris") != "prs"
+
+
+def test_repeated_letters_keep_small_talk_small() -> None:
+    assert identify("okkk merciii beaucoupp").words == 0
+    assert decide("en", "okkk merciii beaucoupp").action is Action.KEEP
+
+
 @pytest.mark.parametrize("code", ["K7P4XM", "k7p4xm", "ABX2QZ", "75018"])
 def test_reference_codes_are_not_arabizi(code: str) -> None:
     assert identify(code).reason != "arabizi"
