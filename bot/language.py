@@ -454,7 +454,12 @@ def _resolve(
         for language in languages
     }
     evidence = any(words.values()) or any(letters.values())
-    model = probabilities(script, " ".join(tokens))
+    # French administrative words ("rdv", "prefecture", "caf") are written so in every
+    # language: the model is not shown them, as they are no evidence in the word lists either.
+    borrowed = word_lists().borrowed
+    model = probabilities(
+        script, " ".join(token for token in tokens if fold(script, token) not in borrowed)
+    )
     # Without words or letters the model decides alone; with them it only tips.
     weight = 1.0 if not evidence else MODEL_WEIGHT_WITH_EVIDENCE
     modelled = len(model)
