@@ -367,11 +367,13 @@ def _pashto_endings(tokens: list[str], persian: bool) -> float:
     ي (U+064A) only at the end of a word ("مهرباني", "ستړي", "کوي"), ی elsewhere: a Persian
     keyboard has no ي and an Arabic one types it everywhere ("ميخواهم"), so a final ي and no
     other one is Pashto. A final ئ is Pashto's second person plural and imperative ("وکړئ",
-    "ووایئ", "راشئ"), never Dari's.
+    "ووایئ", "راشئ"), never Dari's, and so are the oblique plurals in -انو/-ونو ("ماشومانو",
+    "کورونو"; Dari says -ها, -ان).
     """
     if not persian:
         return 0.0
     endings = sum(token.endswith("ئ") for token in tokens)
+    endings += sum(len(token) >= 5 and token.endswith(("انو", "ونو")) for token in tokens)
     if not any("ي" in token[:-1] for token in tokens) and not any("ك" in t for t in tokens):
         endings += sum(token.endswith("ي") for token in tokens)
     return KEYBOARD_LETTER * min(endings, LETTER_CAP)

@@ -201,6 +201,7 @@ def test_dari_colloquial_without_listed_words_is_dari_not_pashto() -> None:
         ("سه وخت", "ps"),  # "سه" is Dari three, and Pashto څه typed on a Persian keyboard
         ("مهرباني", "ps"),  # ي only at the end of a word: Pashto spelling
         ("راته ووایئ", "ps"),  # a final ئ: Pashto's imperative
+        ("کتابونو", "ps"),  # an oblique plural in -ونو: Pashto's, never Dari's
         ("مهربانی", "prs"),  # the same word typed on a Persian keyboard: anyone's, Dari first
         ("برایم بگویید", "prs"),
     ],
