@@ -273,7 +273,7 @@ def _counted_words(script: str, cased: list[str]) -> int:
     for token in cased:
         folded = fold(script, token)
         if (
-            folded in lists.small_talk
+            lists.is_small_talk(folded, script)
             or folded in lists.borrowed
             or lists.is_name(folded)
             or (token[0].isupper() and folded not in known)
@@ -350,11 +350,33 @@ def _within_arabic(text: str, tokens: list[str]) -> tuple[str, float, str]:
     arabic += _letter_weight(unlisted, _ARABIC_KEYBOARD, KEYBOARD_LETTER)
     # Persian letters say "Dari or Pashto": they count for both, against Arabic.
     letters = {
-        "ps": persian + _letter_weight(text, _PS_LETTERS, STRONG_LETTER),
+        "ps": persian
+        + _letter_weight(text, _PS_LETTERS, STRONG_LETTER)
+        + _pashto_endings(
+            tokens, persian > 0 or any(fold("arabic", t) in persian_words for t in tokens)
+        ),
         "prs": persian,
         "ar": arabic,
     }
     return _resolve("arabic", tokens, letters)
+
+
+def _pashto_endings(tokens: list[str], persian: bool) -> float:
+    """Pashto spelling at the end of words, in a Dari or Pashto message (`persian`).
+
+    ي (U+064A) only at the end of a word ("مهرباني", "ستړي", "کوي"), ی elsewhere: a Persian
+    keyboard has no ي and an Arabic one types it everywhere ("ميخواهم"), so a final ي and no
+    other one is Pashto. A final ئ is Pashto's second person plural and imperative ("وکړئ",
+    "ووایئ", "راشئ"), never Dari's, and so are the oblique plurals in -انو/-ونو ("ماشومانو",
+    "کورونو"; Dari says -ها, -ان).
+    """
+    if not persian:
+        return 0.0
+    endings = sum(token.endswith("ئ") for token in tokens)
+    endings += sum(len(token) >= 5 and token.endswith(("انو", "ونو")) for token in tokens)
+    if not any("ي" in token[:-1] for token in tokens) and not any("ك" in t for t in tokens):
+        endings += sum(token.endswith("ي") for token in tokens)
+    return KEYBOARD_LETTER * min(endings, LETTER_CAP)
 
 
 def _within_latin(cased: list[str], tokens: list[str], contractions: int) -> tuple[str, float, str]:
@@ -434,7 +456,12 @@ def _resolve(
         for language in languages
     }
     evidence = any(words.values()) or any(letters.values())
-    model = probabilities(script, " ".join(tokens))
+    # French administrative words ("rdv", "prefecture", "caf") are written so in every
+    # language: the model is not shown them, as they are no evidence in the word lists either.
+    borrowed = word_lists().borrowed
+    model = probabilities(
+        script, " ".join(token for token in tokens if fold(script, token) not in borrowed)
+    )
     # Without words or letters the model decides alone; with them it only tips.
     weight = 1.0 if not evidence else MODEL_WEIGHT_WITH_EVIDENCE
     modelled = len(model)

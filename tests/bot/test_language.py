@@ -193,6 +193,48 @@ def test_dari_colloquial_without_listed_words_is_dari_not_pashto() -> None:
     assert language_of("کار میخایم") == "prs"
 
 
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("نه پوهیرم", "ps"),  # ږ typed ر on a Persian keyboard (پوهیږم)
+        ("ته سنگه یی", "ps"),  # څ typed س (څنګه)
+        ("سه وخت", "ps"),  # "سه" is Dari three, and Pashto څه typed on a Persian keyboard
+        ("مهرباني", "ps"),  # ي only at the end of a word: Pashto spelling
+        ("راته ووایئ", "ps"),  # a final ئ: Pashto's imperative
+        ("کتابونو", "ps"),  # an oblique plural in -ونو: Pashto's, never Dari's
+        ("مهربانی", "prs"),  # the same word typed on a Persian keyboard: anyone's, Dari first
+        ("برایم بگویید", "prs"),
+    ],
+)
+def test_pashto_as_typed_on_persian_keyboards_and_its_spelling(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("wich region", "en"),  # one letter missing from a listed word
+        ("hellooo", "en"),  # letters repeated
+        ("jai 3 gosses", "fr"),  # "jai" is Bengali in Latin letters too: "gosses" decides
+        ("dsl", "fr"),
+        ("sry", "en"),
+    ],
+)
+def test_typos_repeated_letters_and_sms_spellings(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+def test_typos_are_not_looked_for_in_latin_letter_lists_of_other_languages() -> None:
+    # "rater" is one letter from Bengali/Dari Latin-letter words; French here.
+    assert language_of("jai rater le rdv") == "fr"
+    assert language_of("Paris") != "prs"
+
+
+def test_repeated_letters_keep_small_talk_small() -> None:
+    assert identify("okkk merciii beaucoupp").words == 0
+    assert decide("en", "okkk merciii beaucoupp").action is Action.KEEP
+
+
 @pytest.mark.parametrize("code", ["K7P4XM", "k7p4xm", "ABX2QZ", "75018"])
 def test_reference_codes_are_not_arabizi(code: str) -> None:
     assert identify(code).reason != "arabizi"
@@ -344,8 +386,11 @@ def test_dev_set(path: Path) -> None:
 # The held-out target (≥ 97 % on 1–5 words in every language) is reported, and met or not
 # in the closing notes; what the test holds is what a person would notice: no message that
 # must not switch ever does, a wrong guess is never clear enough to switch alone, and no
-# language falls below this floor.
-HELD_OUT_FLOOR = 0.90
+# language falls below its floor: one message below what it met on 2026-12-01 (ps 31/33, bn
+# 32/33, fr and en 30/30, every other language all right), so that one new miss is no failure
+# but a fall is.
+HELD_OUT_FLOOR = 0.93
+HELD_OUT_FLOORS = {"ps": 0.90}
 
 
 @pytest.mark.skipif(not DEFAULT_FILE.exists(), reason=f"{DEFAULT_FILE} not there yet")
@@ -362,4 +407,6 @@ def test_held_out_labelled_set(record_property: pytest.RecordProperty) -> None:
         row: float(accuracy)
         for row, accuracy in re.findall(r"^([a-z]+) +([\d.]+) %", text, flags=re.MULTILINE)
     }
-    assert short and min(short.values()) >= 100 * HELD_OUT_FLOOR, text
+    assert short, text
+    for row, accuracy in short.items():
+        assert accuracy >= 100 * HELD_OUT_FLOORS.get(row, HELD_OUT_FLOOR), (row, text)
