@@ -91,7 +91,8 @@ sms-report: setup ## SMS segments and encoding of a whole application, per langu
 	mkdir -p var
 	EMILE_SMS_TRANSCRIPT=$(CURDIR)/var/sms-transcript.json $(BOT_PY) -m pytest -q -s \
 	  "tests/e2e/test_sms.py::test_whole_application_in_french_by_sms" \
-	  "tests/e2e/test_sms.py::test_whole_application_in_english_by_sms"
+	  "tests/e2e/test_sms.py::test_whole_application_in_english_by_sms" \
+	  "tests/e2e/test_sms.py::test_whole_application_in_a_rtl_language_by_sms"
 	$(BOT_PY) scripts/sms_segments_report.py var/sms-transcript.json
 
 lock: $(UV) ## Re-pin requirements/*.txt from requirements/*.in
