@@ -44,7 +44,7 @@ def test_held_out_typed_answers_are_understood(
 ) -> None:
     monkeypatch.setenv("EMILE_REST_SECRET", stack.rest_secret)
     report_module = _report_module()
-    assert report_module.check_held_out() == []
+    assert report_module.check_sets() == []
     report = report_module.measure(stack.rasa_url, workers=2, progress=lambda _line: None)
     report_module.print_report(report)
     # fr and en are held to the target; the languages of issue 10 (ar, prs, ps) are measured
