@@ -17,7 +17,7 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import yaml
@@ -29,8 +29,11 @@ from common.text import is_arabic_script, normalise
 
 LEXICON_FILE: Final = PROJECT_ROOT / "data" / "answers.yml"
 NUMBER_WORDS_FILE: Final = PROJECT_ROOT / "data" / "number_words.yml"
-# Words of at least this many letters forgive one typo (two from 9 letters on).
+# Words of at least this many letters forgive one typo (two from 9 letters on). Arabic
+# script writes no short vowels: its words are shorter and closer ("ولاد" children, "واحد"
+# one), so a typo is forgiven from one letter more.
 _FUZZY_MIN_LENGTH: Final = 4
+_FUZZY_MIN_LENGTH_ARABIC: Final = 5
 # Phrases typed with other word breaks ("بی کار") are recognised from this many letters on.
 _SPLIT_MIN_LENGTH: Final = 5
 # Arabic words carry "and", "in/with", "for", "so" and the article in front ("والعائلة",
@@ -168,6 +171,9 @@ class _Match:
     end: int
     length: int  # letters matched: the longest phrase wins
     exact: bool
+    # A yes / no / "I don't know" word: a phrase of the slot as long wins over it
+    # ("رسید دارم", "I have a receipt": the receipt says more than "I have").
+    generic: bool = False
 
 
 def _similar(a: str, b: str) -> bool:
@@ -175,7 +181,9 @@ def _similar(a: str, b: str) -> bool:
     if a == b:
         return True
     shortest = min(len(a), len(b))
-    if shortest < _FUZZY_MIN_LENGTH or abs(len(a) - len(b)) > 2 or a[0] != b[0]:
+    if abs(len(a) - len(b)) > 2 or a[0] != b[0]:
+        return False
+    if shortest < (_FUZZY_MIN_LENGTH_ARABIC if is_arabic_script(a) else _FUZZY_MIN_LENGTH):
         return False
     return _close(a, b)
 
@@ -210,7 +218,8 @@ def _find(
         return
     # The same letters cut into other words: "autoecole" for "auto ecole", "بی کار" for
     # "بیکار", "یاد میگیرم" for "یاد می گیرم" (Dari and Pashto write these with a space, a
-    # zero-width non-joiner or nothing).
+    # zero-width non-joiner or nothing). Letter for letter: a typo allowed across word
+    # breaks would take "اقامه لرم" (I have a permit) for "اقامه نه لرم" (I have none).
     joined = "".join(words)
     if len(joined) < _SPLIT_MIN_LENGTH:
         return
@@ -220,10 +229,10 @@ def _find(
         letters = ""
         for end in range(start, min(len(tokens), start + size + 2)):
             letters += tokens[end]
-            if len(letters) > len(joined) + 2:
+            if len(letters) >= len(joined):
+                if letters == joined and end - start + 1 != size:
+                    yield start, end + 1, True
                 break
-            if end - start + 1 != size and _similar(letters, joined):
-                yield start, end + 1, letters == joined
 
 
 def _matches(
@@ -235,8 +244,11 @@ def _matches(
     for value, phrase in candidates:
         if phrase[0] not in initials:
             continue
+        letters = len(phrase.replace(" ", ""))
         for start, end, exact in _find(tokens, phrase, fuzzy):
-            found.append(_Match(value, start, end, len(phrase.replace(" ", "")), exact))
+            # A typo counts the letters typed: "hotel" is "hotel", not "hostel" (longer).
+            typed = letters if exact else min(letters, len("".join(tokens[start:end])))
+            found.append(_Match(value, start, end, typed, exact))
     return found
 
 
@@ -278,12 +290,23 @@ def without_proclitic(token: str) -> str:
     return token
 
 
+def _with_article(token: str) -> str:
+    """"فالتجديد" -> "التجديد": a one-letter proclitic taken off, the article kept."""
+    if is_arabic_script(token) and token[:1] in "وفبلك" and token[1:3] == "ال":
+        return token[1:]
+    return token
+
+
 def _all_matches(tokens: Sequence[str], candidates: Sequence[tuple[Any, str]]) -> list[_Match]:
-    """Matches in the words as typed, then (exactly) in the words without proclitics."""
+    """Matches in the words as typed, then (exactly) in the words without proclitics, with
+    and without the article."""
     found = _matches(tokens, candidates)
-    bare = [without_proclitic(token) for token in tokens]
-    if bare != list(tokens):
-        found += _matches(bare, candidates, fuzzy=False)
+    seen = [list(tokens)]
+    for strip in (without_proclitic, _with_article):
+        bare = [strip(token) for token in tokens]
+        if bare not in seen:
+            seen.append(bare)
+            found += _matches(bare, candidates, fuzzy=False)
     return found
 
 
@@ -291,7 +314,7 @@ def _best(matches: list[_Match], many: bool) -> list[Any]:
     """The value of the longest match (none when two values tie), or every value for lists."""
     if not matches:
         return []
-    ordered = sorted(matches, key=lambda m: (-m.length, not m.exact, m.start))
+    ordered = sorted(matches, key=lambda m: (-m.length, m.generic, not m.exact, m.start))
     if many:
         taken: list[_Match] = []
         for match in ordered:
@@ -307,7 +330,7 @@ def _best(matches: list[_Match], many: bool) -> list[Any]:
     rivals = {
         json.dumps(m.value, sort_keys=True)
         for m in ordered
-        if m.length == best.length and m.exact == best.exact
+        if m.length == best.length and m.exact == best.exact and m.generic == best.generic
     }
     return [best.value] if len(rivals) == 1 else []
 
@@ -363,11 +386,15 @@ def read_answer(
         return False, None
     candidates = _title_candidates(choices, spec)
     candidates += list(lexicon().phrases.get(spec.slot, ()))
-    for intent, value in spec.intents.items():
-        candidates += [(value, phrase) for phrase in lexicon().intents.get(intent, ())]
+    words = [
+        (value, phrase)
+        for intent, value in spec.intents.items()
+        for phrase in lexicon().intents.get(intent, ())
+    ]
     matches = _all_matches(tokens, candidates) + _negated(
         tokens, lexicon().without.get(spec.slot, ())
     )
+    matches += [replace(m, generic=True) for m in _all_matches(tokens, words)]
     if spec.number_range is not None:
         # Digits say it best ("2 kids", "nous sommes 3"); then phrases; then number words.
         digits = [int(t) for t in tokens if t.isdigit()]
