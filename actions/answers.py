@@ -171,7 +171,7 @@ class _Match:
     end: int
     length: int  # letters matched: the longest phrase wins
     exact: bool
-    # A yes / no / "I don't know" word: a phrase of the slot as long wins over it
+    # A yes / no / "I don't know" word: a phrase of the slot found exactly wins over it
     # ("رسید دارم", "I have a receipt": the receipt says more than "I have").
     generic: bool = False
 
@@ -314,6 +314,10 @@ def _best(matches: list[_Match], many: bool) -> list[Any]:
     """The value of the longest match (none when two values tie), or every value for lists."""
     if not matches:
         return []
+    if any(m.exact and not m.generic for m in matches):
+        # A phrase of the slot says which answer; a yes / no word beside it only agrees
+        # or hesitates ("عندي وصل": I have a receipt, "no, I'm French").
+        matches = [m for m in matches if not m.generic]
     ordered = sorted(matches, key=lambda m: (-m.length, m.generic, not m.exact, m.start))
     if many:
         taken: list[_Match] = []
