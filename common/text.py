@@ -3,8 +3,12 @@ and the letters that Arabic, Dari and Pashto keyboards write differently."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Final
+
+# A letter held down ("لاااا", "نعممم", "ouiii", "noooo"): one. Two stay ("ممكن", "cool").
+_HELD_LETTER: Final = re.compile(r"([^\W\d_])\1{2,}")
 
 # One letter for the letters that people type for one another (after NFKD has already
 # taken hamza and madda off أ إ آ ؤ ئ ۀ): Arabic ي ى / Persian ی / Pashto ې ۍ, Arabic ك /
@@ -56,7 +60,8 @@ def ascii_digits(text: str) -> str:
 
 def normalise(text: str) -> str:
     """Lower case, no accents or harakat, Arabic-script letter variants folded (ی/ي, ک/ك,
-    ة/ه…), punctuation and symbols as spaces (ZWNJ too), single spaces."""
+    ة/ه…), a letter held down typed once, punctuation and symbols as spaces (ZWNJ too),
+    single spaces."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     kept = []
     for ch in decomposed:
@@ -69,7 +74,8 @@ def normalise(text: str) -> str:
             kept.append(" ")
         else:
             kept.append(ch)
-    return " ".join("".join(kept).translate(_LETTERS).split())
+    folded = _HELD_LETTER.sub(r"\1", "".join(kept).translate(_LETTERS))
+    return " ".join(folded.split())
 
 
 def is_arabic_script(word: str) -> bool:

@@ -26,6 +26,8 @@ from common.text import is_arabic_script, normalise
         ("پوهېږم", "پوهيژم"),  # Pashto ې and ږ as a Persian keyboard types them
         ("ګډ ټول ړ ڼ ښ ځ څ", "گد تول ر ن ش ز س"),
         ("می‌خواهم", "می خواهم"),  # zero-width non-joiner: a word break
+        ("لاااا", "لا"),  # a letter held down
+        ("Ouiiiii", "oui"),
     ],
 )
 def test_variants_typed_compare_equal(typed: str, written: str) -> None:
@@ -34,6 +36,8 @@ def test_variants_typed_compare_equal(typed: str, written: str) -> None:
 
 def test_latin_text_is_unchanged_by_the_letter_folding() -> None:
     assert normalise("3andi lwra9, ma3ndich permis!") == "3andi lwra9 ma3ndich permis"
+    # Doubled letters and numbers stay as typed.
+    assert normalise("ممكن, cool, 1000") == normalise("ممكن cool 1000") != "مکن col 10"
 
 
 def test_arabic_script_words() -> None:
