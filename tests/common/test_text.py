@@ -37,7 +37,7 @@ def test_variants_typed_compare_equal(typed: str, written: str) -> None:
 def test_latin_text_is_unchanged_by_the_letter_folding() -> None:
     assert normalise("3andi lwra9, ma3ndich permis!") == "3andi lwra9 ma3ndich permis"
     # Doubled letters and numbers stay as typed.
-    assert normalise("ممكن, cool, 1000") == normalise("ممكن cool 1000") != "مکن col 10"
+    assert normalise("ممكن, cool, 1000") == "ممکن cool 1000"
 
 
 def test_arabic_script_words() -> None:
