@@ -291,7 +291,7 @@ def without_proclitic(token: str) -> str:
 
 
 def _with_article(token: str) -> str:
-    """"فالتجديد" -> "التجديد": a one-letter proclitic taken off, the article kept."""
+    """A one-letter proclitic taken off, the article kept: "فالتجديد" -> "التجديد"."""
     if is_arabic_script(token) and token[:1] in "وفبلك" and token[1:3] == "ال":
         return token[1:]
     return token
@@ -390,7 +390,7 @@ def read_answer(
         return False, None
     candidates = _title_candidates(choices, spec)
     candidates += list(lexicon().phrases.get(spec.slot, ()))
-    words = [
+    yes_no = [
         (value, phrase)
         for intent, value in spec.intents.items()
         for phrase in lexicon().intents.get(intent, ())
@@ -398,7 +398,7 @@ def read_answer(
     matches = _all_matches(tokens, candidates) + _negated(
         tokens, lexicon().without.get(spec.slot, ())
     )
-    matches += [replace(m, generic=True) for m in _all_matches(tokens, words)]
+    matches += [replace(m, generic=True) for m in _all_matches(tokens, yes_no)]
     if spec.number_range is not None:
         # Digits say it best ("2 kids", "nous sommes 3"); then phrases; then number words.
         digits = [int(t) for t in tokens if t.isdigit()]

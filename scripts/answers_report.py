@@ -147,8 +147,8 @@ def _letters(text: str) -> str:
 def check_dev_set(path: Path = DEV, held_out: Path = HELD_OUT) -> list[str]:
     """Problems of a development set: unknown questions, fewer than 8 answers to a question
     in a language, and answers of two words or more also in the held-out set (the same once
-    normalised: case, accents, punctuation, letter variants, spaces). A copied answer is named by its position in
-    the development set, not by its text, which is the held-out one.
+    normalised: case, accents, punctuation, letter variants, spaces). A copied answer is
+    named by its position in the development set, not by its text, which is the held-out one.
     """
     dev = load_held_out(path)
     held = load_held_out(held_out) if held_out.exists() else {}

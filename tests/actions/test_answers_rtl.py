@@ -82,7 +82,13 @@ def test_nonsense_is_still_no_answer(nlg, slot, language, text):  # noqa: F811
 
 @pytest.mark.parametrize(
     ("word", "bare"),
-    [("والعائلة", "عائلة"), ("بالشارع", "شارع"), ("فالزنقة", "زنقة"), ("ولد", "ولد"), ("بيت", "بيت")],
+    [
+        ("والعائلة", "عائلة"),
+        ("بالشارع", "شارع"),
+        ("فالزنقة", "زنقة"),
+        ("ولد", "ولد"),
+        ("بيت", "بيت"),
+    ],
 )
 def test_proclitics_leave_a_word_of_three_letters(word, bare):
     assert without_proclitic(word) == bare
