@@ -37,7 +37,7 @@ _FUZZY_MIN_LENGTH_ARABIC: Final = 5
 # Phrases typed with other word breaks ("بی کار") are recognised from this many letters on.
 _SPLIT_MIN_LENGTH: Final = 5
 # Arabic words carry "and", "in/with", "for", "so" and the article in front ("والعائلة",
-# "بالشارع", "فالزنقة", "للعمل"): a word is also read without them (longest first), exactly.
+# "بالشارع", "فالزنقة", "للعمل"): a word is also read without them (longest first).
 _PROCLITICS: Final = ("وبال", "وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 _BARE_MIN_LENGTH: Final = 3
 # Parts of a title that are details, not its name: "Emergency shelter (115, CHRS)".
@@ -298,15 +298,15 @@ def _with_article(token: str) -> str:
 
 
 def _all_matches(tokens: Sequence[str], candidates: Sequence[tuple[Any, str]]) -> list[_Match]:
-    """Matches in the words as typed, then (exactly) in the words without proclitics, with
-    and without the article."""
+    """Matches in the words as typed, then in the words without proclitics, with and
+    without the article."""
     found = _matches(tokens, candidates)
     seen = [list(tokens)]
     for strip in (without_proclitic, _with_article):
         bare = [strip(token) for token in tokens]
         if bare not in seen:
             seen.append(bare)
-            found += _matches(bare, candidates, fuzzy=False)
+            found += _matches(bare, candidates)
     return found
 
 
