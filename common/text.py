@@ -13,7 +13,8 @@ _HELD_LETTER: Final = re.compile(r"([^\W\d_])\1{2,}")
 # One letter for the letters that people type for one another (after NFKD has already
 # taken hamza and madda off أ إ آ ؤ ئ ۀ): Arabic ي ى / Persian ی / Pashto ې ۍ, Arabic ك /
 # Persian ک, ة / ه, and Pashto letters that a Persian or Arabic keyboard lacks, typed with
-# their nearest letter (ټ → ت, ډ → د, ړ → ر, ڼ → ن, ښ → ش, ږ → ژ, ګ → گ, ځ → ز, څ → س).
+# their nearest letter (ټ → ت, ډ → د, ړ → ر, ڼ → ن, ښ → ش, ږ → ژ, ګ → گ, ځ → ز, څ → س) or
+# with an Urdu keyboard's.
 # Compared texts are folded alike, so the folding only has to be consistent.
 _LETTERS: Final = str.maketrans(
     {
@@ -40,6 +41,15 @@ _LETTERS: Final = str.maketrans(
         "ڤ": "ف",
         "ځ": "ز",
         "څ": "س",
+        # Urdu keyboards (Pashto speakers from Pakistan): ے ہ ۃ ں ٹ ڈ ڑ.
+        "ے": "ي",
+        "ۓ": "ي",
+        "ہ": "ه",
+        "ۃ": "ه",
+        "ں": "ن",
+        "ٹ": "ت",
+        "ڈ": "د",
+        "ڑ": "ر",
         # Dropped: tatweel (a stretch, ـ), a bare hamza (لاجيء / لاجي), zero-width joiners.
         "ـ": None,
         "ء": None,

@@ -25,6 +25,7 @@ from common.text import is_arabic_script, normalise
         ("لاجئ", "لاجيء"),  # hamza on yeh / a bare hamza after yeh
         ("پوهېږم", "پوهيژم"),  # Pashto ې and ږ as a Persian keyboard types them
         ("ګډ ټول ړ ڼ ښ ځ څ", "گد تول ر ن ش ز س"),
+        ("دے ټول", "دی ٹول"),  # an Urdu keyboard
         ("می‌خواهم", "می خواهم"),  # zero-width non-joiner: a word break
         ("لاااا", "لا"),  # a letter held down
         ("Ouiiiii", "oui"),
