@@ -17,7 +17,7 @@ import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 import yaml
@@ -25,12 +25,21 @@ import yaml
 from actions.eligibility import as_whole_number
 from common.choices import LABEL, Choice, buttons_shown, picked_choice
 from common.paths import PROJECT_ROOT
-from common.text import normalise
+from common.text import is_arabic_script, normalise
 
 LEXICON_FILE: Final = PROJECT_ROOT / "data" / "answers.yml"
 NUMBER_WORDS_FILE: Final = PROJECT_ROOT / "data" / "number_words.yml"
-# Words of at least this many letters forgive one typo (two from 9 letters on).
+# Words of at least this many letters forgive one typo (two from 9 letters on). Arabic
+# script writes no short vowels: its words are shorter and closer ("ولاد" children, "واحد"
+# one), so a typo is forgiven from one letter more.
 _FUZZY_MIN_LENGTH: Final = 4
+_FUZZY_MIN_LENGTH_ARABIC: Final = 5
+# Phrases typed with other word breaks ("بی کار") are recognised from this many letters on.
+_SPLIT_MIN_LENGTH: Final = 5
+# Arabic words carry "and", "in/with", "for", "so" and the article in front ("والعائلة",
+# "بالشارع", "فالزنقة", "للعمل"): a word is also read without them (longest first).
+_PROCLITICS: Final = ("وبال", "وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
+_BARE_MIN_LENGTH: Final = 3
 # Parts of a title that are details, not its name: "Emergency shelter (115, CHRS)".
 _TITLE_DETAIL: Final = re.compile(r"\(([^)]*)\)")
 INTENT_WORDS: Final = ("affirm", "deny", "dont_know")
@@ -45,8 +54,10 @@ class Lexicon:
 
     # intent -> normalised phrases (every language)
     intents: Mapping[str, tuple[str, ...]]
-    # normalised negation phrases (every language)
+    # normalised negation phrases (every language), said before the noun: "pas de permis"
     negations: tuple[str, ...]
+    # normalised negations said after the noun, in the verb: "لایسنس ندارم", "کار نه لرم"
+    post_negations: tuple[str, ...]
     # slot -> [(value, normalised phrase)]
     phrases: Mapping[str, tuple[tuple[Any, str], ...]]
     # slot -> [(value, normalised noun said with a negation)]
@@ -76,6 +87,7 @@ def lexicon() -> Lexicon:
     data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8")) or {}
     intents = {name: tuple(_phrases(langs)) for name, langs in (data.get("intents") or {}).items()}
     negations = tuple(_phrases(data.get("negations")))
+    post_negations = tuple(_phrases(data.get("post_negations")))
     phrases: dict[str, tuple[tuple[Any, str], ...]] = {}
     without: dict[str, tuple[tuple[Any, str], ...]] = {}
     for slot, values in (data.get("slots") or {}).items():
@@ -88,7 +100,7 @@ def lexicon() -> Lexicon:
             found += [(value, p) for p in _phrases(entry)]
         phrases[slot] = tuple(found)
         without[slot] = tuple(nouns)
-    return Lexicon(intents, negations, phrases, without)
+    return Lexicon(intents, negations, post_negations, phrases, without)
 
 
 def is_intent_word(text: str, intent: str) -> bool:
@@ -159,6 +171,9 @@ class _Match:
     end: int
     length: int  # letters matched: the longest phrase wins
     exact: bool
+    # A yes / no / "I don't know" word: a phrase of the slot found exactly wins over it
+    # ("رسید دارم", "I have a receipt": the receipt says more than "I have").
+    generic: bool = False
 
 
 def _similar(a: str, b: str) -> bool:
@@ -166,7 +181,9 @@ def _similar(a: str, b: str) -> bool:
     if a == b:
         return True
     shortest = min(len(a), len(b))
-    if shortest < _FUZZY_MIN_LENGTH or abs(len(a) - len(b)) > 2 or a[0] != b[0]:
+    if abs(len(a) - len(b)) > 2 or a[0] != b[0]:
+        return False
+    if shortest < (_FUZZY_MIN_LENGTH_ARABIC if is_arabic_script(a) else _FUZZY_MIN_LENGTH):
         return False
     return _close(a, b)
 
@@ -180,8 +197,11 @@ def _close(a: str, b: str) -> bool:
     return ratio >= 1 - (allowed + 0.5) / max(len(a), len(b))
 
 
-def _find(tokens: Sequence[str], phrase: str) -> Iterable[tuple[int, int, bool]]:
-    """Where `phrase` occurs in `tokens` (word by word, each word allowing a typo)."""
+def _find(
+    tokens: Sequence[str], phrase: str, fuzzy: bool = True
+) -> Iterable[tuple[int, int, bool]]:
+    """Where `phrase` occurs in `tokens` (word by word, each word allowing a typo unless
+    not `fuzzy`)."""
     words = phrase.split()
     size = len(words)
     first = words[0]
@@ -192,32 +212,52 @@ def _find(tokens: Sequence[str], phrase: str) -> Iterable[tuple[int, int, bool]]
         window = tokens[start : start + size]
         if window == words:
             yield start, start + size, True
-        elif all(_similar(t, w) for t, w in zip(window, words, strict=True)):
+        elif fuzzy and all(_similar(t, w) for t, w in zip(window, words, strict=True)):
             yield start, start + size, False
-    # "autoecole" for "auto ecole", "mitemps" for "mi temps".
-    if size > 1:
-        joined = "".join(words)
-        for start, token in enumerate(tokens):
-            if token[0] == first[0] and _similar(token, joined):
-                yield start, start + 1, token == joined
+    if not fuzzy:
+        return
+    # The same letters cut into other words: "autoecole" for "auto ecole", "بی کار" for
+    # "بیکار", "یاد میگیرم" for "یاد می گیرم" (Dari and Pashto write these with a space, a
+    # zero-width non-joiner or nothing). Letter for letter: a typo allowed across word
+    # breaks would take "اقامه لرم" (I have a permit) for "اقامه نه لرم" (I have none).
+    joined = "".join(words)
+    if len(joined) < _SPLIT_MIN_LENGTH:
+        return
+    for start in range(len(tokens)):
+        if tokens[start][0] != first[0]:
+            continue
+        letters = ""
+        for end in range(start, min(len(tokens), start + size + 2)):
+            letters += tokens[end]
+            if len(letters) >= len(joined):
+                if letters == joined and end - start + 1 != size:
+                    yield start, end + 1, True
+                break
 
 
-def _matches(tokens: Sequence[str], candidates: Iterable[tuple[Any, str]]) -> list[_Match]:
+def _matches(
+    tokens: Sequence[str], candidates: Iterable[tuple[Any, str]], fuzzy: bool = True
+) -> list[_Match]:
     found = []
     # Every match (typos too) starts with the first letter of a word of the message.
     initials = {token[0] for token in tokens}
     for value, phrase in candidates:
         if phrase[0] not in initials:
             continue
-        for start, end, exact in _find(tokens, phrase):
-            found.append(_Match(value, start, end, len(phrase.replace(" ", "")), exact))
+        letters = len(phrase.replace(" ", ""))
+        for start, end, exact in _find(tokens, phrase, fuzzy):
+            # A typo counts the letters typed: "hotel" is "hotel", not "hostel" (longer).
+            typed = letters if exact else min(letters, len("".join(tokens[start:end])))
+            found.append(_Match(value, start, end, typed, exact))
     return found
 
 
 def _negated(tokens: Sequence[str], nouns: Iterable[tuple[Any, str]]) -> list[_Match]:
-    """Values said as "no <noun>" / "pas de <noun>" / "sans <noun>"."""
+    """Values said as "no <noun>" / "pas de <noun>" / "sans <noun>", or with the negated
+    verb after the noun ("لایسنس ندارم", "کاغذ نشته", "kaghaz na laram")."""
     found = []
     negations = lexicon().negations
+    post_negations = lexicon().post_negations
     for value, noun in nouns:
         for start, end, exact in _find(tokens, noun):
             for negation in negations:
@@ -228,6 +268,45 @@ def _negated(tokens: Sequence[str], nouns: Iterable[tuple[Any, str]]) -> list[_M
                     if begin >= 0 and " ".join(tokens[begin : begin + size]) == negation:
                         length = len(negation.replace(" ", "")) + len(noun)
                         found.append(_Match(value, begin, end, length, exact))
+            for negation in post_negations:
+                size = len(negation.split())
+                # Right after the noun, or one word after ("لایسنس هم ندارم").
+                for gap in (0, 1):
+                    after = end + gap
+                    if " ".join(tokens[after : after + size]) == negation:
+                        length = len(negation.replace(" ", "")) + len(noun)
+                        found.append(_Match(value, start, after + size, length, exact))
+    return found
+
+
+def without_proclitic(token: str) -> str:
+    """An Arabic-script word without its leading "و", "ب", "ف", "ل" or article, if what
+    remains is a word of three letters or more; else the word itself."""
+    if not is_arabic_script(token):
+        return token
+    for proclitic in _PROCLITICS:
+        if token.startswith(proclitic) and len(token) - len(proclitic) >= _BARE_MIN_LENGTH:
+            return token[len(proclitic) :]
+    return token
+
+
+def _with_article(token: str) -> str:
+    """A one-letter proclitic taken off, the article kept: "فالتجديد" -> "التجديد"."""
+    if is_arabic_script(token) and token[:1] in "وفبلك" and token[1:3] == "ال":
+        return token[1:]
+    return token
+
+
+def _all_matches(tokens: Sequence[str], candidates: Sequence[tuple[Any, str]]) -> list[_Match]:
+    """Matches in the words as typed, then in the words without proclitics, with and
+    without the article."""
+    found = _matches(tokens, candidates)
+    seen = [list(tokens)]
+    for strip in (without_proclitic, _with_article):
+        bare = [strip(token) for token in tokens]
+        if bare not in seen:
+            seen.append(bare)
+            found += _matches(bare, candidates)
     return found
 
 
@@ -235,7 +314,11 @@ def _best(matches: list[_Match], many: bool) -> list[Any]:
     """The value of the longest match (none when two values tie), or every value for lists."""
     if not matches:
         return []
-    ordered = sorted(matches, key=lambda m: (-m.length, not m.exact, m.start))
+    if any(m.exact and not m.generic for m in matches):
+        # A phrase of the slot says which answer; a yes / no word beside it only agrees
+        # or hesitates ("عندي وصل": I have a receipt, "no, I'm French").
+        matches = [m for m in matches if not m.generic]
+    ordered = sorted(matches, key=lambda m: (-m.length, m.generic, not m.exact, m.start))
     if many:
         taken: list[_Match] = []
         for match in ordered:
@@ -251,7 +334,7 @@ def _best(matches: list[_Match], many: bool) -> list[Any]:
     rivals = {
         json.dumps(m.value, sort_keys=True)
         for m in ordered
-        if m.length == best.length and m.exact == best.exact
+        if m.length == best.length and m.exact == best.exact and m.generic == best.generic
     }
     return [best.value] if len(rivals) == 1 else []
 
@@ -285,14 +368,6 @@ def _title_candidates(choices: Sequence[Choice], spec: SlotSpec) -> list[tuple[A
                 out.append((value, phrase))
     return out
 
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
-
 
 def read_answer(
     text: str,
@@ -315,9 +390,15 @@ def read_answer(
         return False, None
     candidates = _title_candidates(choices, spec)
     candidates += list(lexicon().phrases.get(spec.slot, ()))
-    for intent, value in spec.intents.items():
-        candidates += [(value, phrase) for phrase in lexicon().intents.get(intent, ())]
-    matches = _matches(tokens, candidates) + _negated(tokens, lexicon().without.get(spec.slot, ()))
+    yes_no = [
+        (value, phrase)
+        for intent, value in spec.intents.items()
+        for phrase in lexicon().intents.get(intent, ())
+    ]
+    matches = _all_matches(tokens, candidates) + _negated(
+        tokens, lexicon().without.get(spec.slot, ())
+    )
+    matches += [replace(m, generic=True) for m in _all_matches(tokens, yes_no)]
     if spec.number_range is not None:
         # Digits say it best ("2 kids", "nous sommes 3"); then phrases; then number words.
         digits = [int(t) for t in tokens if t.isdigit()]

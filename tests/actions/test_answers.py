@@ -77,7 +77,7 @@ def test_the_phrasings_people_type(nlg, slot, language, text, expected):
     assert read(nlg, slot, language, text) == (True, expected)
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("language", ["fr", "en", "ar", "prs", "ps"])
 @pytest.mark.parametrize("slot", FORM_SLOTS)
 def test_every_title_typed_as_shown_is_its_choice(nlg, slot, language):
     spec = VALIDATOR.slot_spec(slot, DOMAIN)

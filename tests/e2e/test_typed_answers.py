@@ -24,8 +24,10 @@ from tests.e2e.typed import (
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 # Issue 9: at least 95 % of typed answers understood in each complete language, and at
-# most three turns to get out of a question one cannot answer.
-MIN_SHARE_UNDERSTOOD = 0.95
+# most three turns to get out of a question one cannot answer. Issue 10's languages: the
+# floor each met on 2026-12-01 less two answers (ar 99/105, prs 93/104, ps 88/104:
+# docs/assistant.md, "Typed answers in Arabic, Dari and Pashto"); the target is 95 %.
+MIN_SHARE_UNDERSTOOD = {"fr": 0.95, "en": 0.95, "ar": 0.92, "prs": 0.87, "ps": 0.82}
 MAX_TURNS_TO_GET_OUT = 3
 
 
@@ -44,17 +46,15 @@ def test_held_out_typed_answers_are_understood(
 ) -> None:
     monkeypatch.setenv("EMILE_REST_SECRET", stack.rest_secret)
     report_module = _report_module()
-    assert report_module.check_held_out() == []
+    assert report_module.check_sets() == []
     report = report_module.measure(stack.rasa_url, workers=2, progress=lambda _line: None)
     report_module.print_report(report)
-    # fr and en are held to the target; the languages of issue 10 (ar, prs, ps) are measured
-    # and printed above, not yet asserted: their share was not measured on the merged model
-    # when this was written (scripts/answers_report.py gives it; raise this to them then).
-    assert {"fr", "en"} <= set(report["languages"])
-    for language in ("fr", "en"):
+    # The held-out misses are neither printed nor kept (the set stays held out): counts only.
+    assert set(MIN_SHARE_UNDERSTOOD) <= set(report["languages"])
+    for language, floor in MIN_SHARE_UNDERSTOOD.items():
         scores = report["languages"][language]
         assert scores["answers"] >= 8 * 12, language
-        assert scores["share"] >= MIN_SHARE_UNDERSTOOD, (language, scores["share"])
+        assert scores["share"] >= floor, (language, scores["share"])
         assert scores["max_turns_to_get_out"] <= MAX_TURNS_TO_GET_OUT, (language, scores)
 
 

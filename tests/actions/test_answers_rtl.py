@@ -1,0 +1,123 @@
+"""Typed answers in Arabic, Dari and Pashto: keyboard variants, Arabic proclitics, words cut
+differently, "not" in the verb after the noun, territory names in Arabic script, numbers in
+words. (Development examples; the held-out measure is tests/answers/held_out.yml.)"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from actions.answers import without_proclitic
+from tests.actions.test_answers import nlg, read  # noqa: F401 - the `nlg` fixture
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # Letter variants: Persian ی/ک typed with Arabic letters, ة as ه, Pashto on a Persian
+        # keyboard, harakat and tatweel.
+        ("right_to_work", "prs", "بلي", "yes"),
+        ("work_situation", "prs", "كار ندارم", "unemployed"),
+        ("ready_to_move", "ar", "مستعده", "yes"),
+        ("ready_to_move", "ps", "چمتو يم", "yes"),
+        ("french_level", "ps", "لږ", "basic"),
+        ("french_level", "ps", "لژ", "basic"),
+        ("ready_to_move", "ar", "مُسْتَعِدّ", "yes"),
+        # Arabic proclitics: "and", "in", "with", the article.
+        ("housing_situation", "ar", "بالزنقة", "street"),
+        ("housing_situation", "ar", "والعايلة", "hosted_by_family_or_friends"),
+        ("sectors", "ar", "نخدم فالميناج", ["cleaning"]),
+        # Words cut differently (space, zero-width non-joiner, nothing).
+        ("work_situation", "prs", "بی کار", "unemployed"),
+        ("residence_area", "prs", "نمی‌دانم", "dont_know"),
+        ("residence_area", "prs", "نمیدانم", "dont_know"),
+        ("driving_licence", "prs", "یاد میگیرم", "in_progress"),
+        # "Not" in the verb after the noun.
+        ("driving_licence", "prs", "لایسنس ندارم", "no"),
+        ("driving_licence", "prs", "لایسنس هم ندارم", "no"),
+        ("driving_licence", "ps", "لایسنس نشته", "no"),
+        ("right_to_work", "ps", "کاغذ نشته", "no"),
+        ("experience_years", "ps", "تجربه نلرم", 0),
+        ("children", "prs", "atfal nadarom", 0),
+        ("children", "ar", "ما عنديش الدراري", 0),
+        ("housing_situation", "ps", "کور مې نشته", "street"),
+        # Yes and no said with "have".
+        ("driving_licence", "ar", "ايه عندي", "yes"),
+        ("driving_licence", "ar", "لا ما عنديش", "no"),
+        ("right_to_work", "prs", "دارم", "yes"),
+        ("driving_licence", "ps", "نلرم", "no"),
+        # Territories named in Arabic script or by a town.
+        ("territory_preferences", "ar", "كانتال و سافوا", ["cantal", "savoie"]),
+        ("territory_preferences", "prs", "لوزر", ["lozere"]),
+        ("territory_preferences", "ps", "انژه", ["maine_et_loire"]),
+        ("territory_preferences", "ar", "rouen", ["seine_maritime"]),
+        # Numbers in words, digits of any script.
+        ("children", "ps", "دوه ماشومان", 2),
+        ("adults", "ar", "تلاتة", 3),
+        ("experience_years", "prs", "دوتا سال", 2),
+        ("experience_years", "ar", "٣ سنين", 3),
+    ],
+)
+def test_answers_typed_in_arabic_dari_and_pashto(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text"),
+    [
+        ("residence_area", "ar", "xqzt blorp"),
+        ("adults", "prs", "hmm ??"),
+        ("driving_licence", "ar", "ما نعرفش"),  # no "I don't know" there: explained instead
+        ("adults", "ps", "۶۰"),  # out of range
+    ],
+)
+def test_nonsense_is_still_no_answer(nlg, slot, language, text):  # noqa: F811
+    assert read(nlg, slot, language, text) == (False, None)
+
+
+@pytest.mark.parametrize(
+    ("word", "bare"),
+    [
+        ("والعائلة", "عائلة"),
+        ("بالشارع", "شارع"),
+        ("فالزنقة", "زنقة"),
+        ("ولد", "ولد"),
+        ("بيت", "بيت"),
+    ],
+)
+def test_proclitics_leave_a_word_of_three_letters(word, bare):
+    assert without_proclitic(word) == bare
+
+
+def _report():
+    path = ROOT / "scripts" / "answers_report.py"
+    spec = importlib.util.spec_from_file_location("answers_report_sets", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["answers_report_sets"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_answer_sets_are_apart():
+    report = _report()
+    assert report.check_sets(report.DEV) == []
+
+
+def test_a_development_answer_copied_from_the_held_out_set_is_rejected_unnamed(tmp_path):
+    report = _report()
+    held = tmp_path / "held.yml"
+    dev = tmp_path / "dev.yml"
+    held.write_text("ar:\n  adults:\n    - [انا و مراتي, 2]\n", encoding="utf-8")
+    answers = "\n".join(f"    - [jouj {n}, 2]" for n in range(8))
+    dev.write_text(f"ar:\n  adults:\n    - [أنا ومراتي!, 2]\n{answers}\n", encoding="utf-8")
+    problems = report.check_dev_set(dev, held)
+    copied = [p for p in problems if "held-out" in p]
+    assert copied == ["dev.yml: ar/adults: answer 1 is in the held-out set"]
+    assert not any("مراتي" in p for p in problems)
+    assert any("residence_area: 0 answers" in p for p in problems)
