@@ -34,7 +34,7 @@ import pytest
 import yaml
 
 from bot.bidi import has_rtl
-from tests.e2e.languages import needs_complete
+from tests.e2e.languages import GREETING, RTL_LANGUAGES, needs_complete
 from tests.e2e.stack import (
     MODEL_NAME,
     MODELS_DIR,
@@ -492,9 +492,13 @@ def test_the_bot_speaks_first(telegram: TelegramStack) -> None:
 # ---------------------------------------------------------------- answers typed, not tapped
 
 
+# What a phone set to each language tells Telegram ("fa": Persian, read as Dari).
+TELEGRAM_LANGUAGE_CODE = {"fr": "fr", "en": "en", "ar": "ar", "prs": "fa", "ps": "ps"}
+
+
 def start_typing(chat: Chat, language: str) -> None:
     """Open the conversation by typing; the channel's language hint sets the language."""
-    said = chat.says("bonjour" if language == "fr" else "hello")
+    said = chat.says({"fr": "bonjour", "en": "hello"}.get(language) or GREETING[language])
     if said == ["utter_ask_language"]:
         said = chat.says(LANGUAGE_TITLE[language])
     assert said == ["utter_about_emile_short", "utter_privacy", "utter_menu"], said
@@ -510,9 +514,11 @@ def test_3_at_the_menu_on_telegram(telegram: TelegramStack) -> None:
     assert chat.telegram.tracker(chat.id)["latest_message"]["intent"]["name"] == "ask_territories"
 
 
-@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("language", ["fr", "en", *RTL_LANGUAGES])
 def test_a_whole_application_typed_on_telegram(telegram: TelegramStack, language: str) -> None:
-    chat = Chat(telegram, "Amina", language)
+    """Every answer typed, in the person's words and script (the phone number too)."""
+    needs_complete(language)
+    chat = Chat(telegram, "Amina", TELEGRAM_LANGUAGE_CODE[language])
     start_typing(chat, language)
     last_name = f"Typed-Telegram-{language}"
     for text, expected in application_steps(language, last_name):
@@ -524,6 +530,8 @@ def test_a_whole_application_typed_on_telegram(telegram: TelegramStack, language
     application = telegram.stack.api("GET", f"/applications/{listed['reference']}")
     assert application["answers"] == {**application["answers"], **ANSWERS[language]}
     assert application["channel"] == "telegram"
+    assert application["language"] == language
+    assert application["phone"] == "+33612345678"
 
 
 def test_nonsense_on_telegram_gets_numbered_choices_then_a_way_out(

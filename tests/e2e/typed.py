@@ -1,6 +1,7 @@
-"""Whole eligible applications answered only by typing (no button, no payload), in French
-and in English, with the phrasings people used when the questions did not understand them
-(issue 9), for the REST, Telegram and SMS end-to-end tests."""
+"""Whole eligible applications answered only by typing (no button, no payload), for the REST,
+Telegram and SMS end-to-end tests: in French and English with the phrasings people used when
+the questions did not understand them (issue 9); in Arabic, Dari and Pashto as people type
+them on a phone (issue 10): no diacritics, dialect, the digits of their keyboard."""
 
 from __future__ import annotations
 
@@ -41,6 +42,54 @@ QUESTIONS: dict[str, list[Step]] = {
         ("anywhere", ["utter_verdict_eligible", "utter_ask_consent_given"]),
         ("yes", ["utter_ask_first_name"]),
     ],
+    "ar": [
+        ("٢", ["utter_eligibility_intro", "utter_ask_residence_area"]),
+        ("ساكن في باريس", ["utter_ask_housing_situation"]),
+        ("عند عائلتي", ["utter_ask_right_to_work"]),
+        ("عندي بطاقة الاقامة", ["utter_ask_work_situation"]),
+        ("انا عاطل عن العمل", ["utter_ask_ready_to_move"]),
+        ("نعم مستعد", ["utter_ask_adults"]),
+        ("انا و زوجتي", ["utter_ask_children"]),
+        ("لا ما عندي اطفال", ["utter_ask_sectors"]),
+        ("خدمت في البناء", ["utter_ask_experience_years"]),
+        ("٥ سنين", ["utter_ask_driving_licence"]),
+        ("ما عندي رخصة", ["utter_ask_french_level"]),
+        ("شوية", ["utter_ask_territory_preferences"]),
+        ("اي منطقة", ["utter_verdict_eligible", "utter_ask_consent_given"]),
+        ("نعم", ["utter_ask_first_name"]),
+    ],
+    "prs": [
+        ("۲", ["utter_eligibility_intro", "utter_ask_residence_area"]),
+        ("در پاریس زندگی می کنم", ["utter_ask_housing_situation"]),
+        ("خانه دوستم هستم", ["utter_ask_right_to_work"]),
+        ("بلی اقامت دارم", ["utter_ask_work_situation"]),
+        ("بیکار هستم", ["utter_ask_ready_to_move"]),
+        ("بلی آماده هستم", ["utter_ask_adults"]),
+        ("من و خانمم", ["utter_ask_children"]),
+        ("طفل ندارم", ["utter_ask_sectors"]),
+        ("کار ساختمان", ["utter_ask_experience_years"]),
+        ("۴ سال", ["utter_ask_driving_licence"]),
+        ("لایسنس ندارم", ["utter_ask_french_level"]),
+        ("کمی", ["utter_ask_territory_preferences"]),
+        ("فرق نمی کند", ["utter_verdict_eligible", "utter_ask_consent_given"]),
+        ("بلی", ["utter_ask_first_name"]),
+    ],
+    "ps": [
+        ("۲", ["utter_eligibility_intro", "utter_ask_residence_area"]),
+        ("په پاریس کې اوسېږم", ["utter_ask_housing_situation"]),
+        ("د ملګري کور کې", ["utter_ask_right_to_work"]),
+        ("هو اقامه لرم", ["utter_ask_work_situation"]),
+        ("بیکاره یم", ["utter_ask_ready_to_move"]),
+        ("هو چمتو یم", ["utter_ask_adults"]),
+        ("زه او میرمن مې", ["utter_ask_children"]),
+        ("ماشوم نه لرم", ["utter_ask_sectors"]),
+        ("ودانۍ جوړول", ["utter_ask_experience_years"]),
+        ("۶ کاله", ["utter_ask_driving_licence"]),
+        ("لایسنس نه لرم", ["utter_ask_french_level"]),
+        ("لږ لږ", ["utter_ask_territory_preferences"]),
+        ("هر چیرته", ["utter_verdict_eligible", "utter_ask_consent_given"]),
+        ("هو", ["utter_ask_first_name"]),
+    ],
 }
 
 ANSWERS: dict[str, dict[str, Any]] = {
@@ -70,9 +119,62 @@ ANSWERS: dict[str, dict[str, Any]] = {
         "driving_licence": "yes",
         "french_level": "none",
     },
+    "ar": {
+        "residence_area": "ile_de_france",
+        "housing_situation": "hosted_by_family_or_friends",
+        "right_to_work": "yes",
+        "work_situation": "unemployed",
+        "ready_to_move": "yes",
+        "adults": 2,
+        "children": 0,
+        "trades": ["building"],
+        "experience_years": 5,
+        "driving_licence": "no",
+        "french_level": "basic",
+    },
+    "prs": {
+        "residence_area": "ile_de_france",
+        "housing_situation": "hosted_by_family_or_friends",
+        "right_to_work": "yes",
+        "work_situation": "unemployed",
+        "ready_to_move": "yes",
+        "adults": 2,
+        "children": 0,
+        "trades": ["building"],
+        "experience_years": 4,
+        "driving_licence": "no",
+        "french_level": "basic",
+    },
+    "ps": {
+        "residence_area": "ile_de_france",
+        "housing_situation": "hosted_by_family_or_friends",
+        "right_to_work": "yes",
+        "work_situation": "unemployed",
+        "ready_to_move": "yes",
+        "adults": 2,
+        "children": 0,
+        "trades": ["building"],
+        "experience_years": 6,
+        "driving_licence": "no",
+        "french_level": "basic",
+    },
 }
-NO_EMAIL = {"fr": "non merci", "en": "no thanks"}
-YES = {"fr": "oui", "en": "yes"}
+NO_EMAIL = {
+    "fr": "non merci",
+    "en": "no thanks",
+    "ar": "لا شكرا",
+    "prs": "نه تشکر",
+    "ps": "نه مننه",
+}
+YES = {"fr": "oui", "en": "yes", "ar": "نعم", "prs": "بلی", "ps": "هو"}
+# A French mobile number typed with the digits of each keyboard.
+PHONE = {
+    "fr": "06 12 34 56 78",
+    "en": "06 12 34 56 78",
+    "ar": "٠٦ ١٢ ٣٤ ٥٦ ٧٨",
+    "prs": "۰۶ ۱۲ ۳۴ ۵۶ ۷۸",
+    "ps": "۰۶ ۱۲ ۳۴ ۵۶ ۷۸",
+}
 LANGUAGE_TITLE = {"fr": "français", "en": "english"}
 
 
@@ -85,7 +187,7 @@ def contact_steps(language: str, last_name: str, phone_offered: bool) -> list[St
             (YES[language], ["utter_ask_email"]),
         ]
     else:
-        steps += [(last_name, ["utter_ask_phone"]), ("06 12 34 56 78", ["utter_ask_email"])]
+        steps += [(last_name, ["utter_ask_phone"]), (PHONE[language], ["utter_ask_email"])]
     steps.append((NO_EMAIL[language], ["utter_application_sent", "utter_next_steps"]))
     return steps
 
