@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -374,6 +375,26 @@ async def test_duplicate_delivery_processed_once(channel: TwilioSmsInput, fake: 
     assert first.status == again.status == 200
     assert bot.texts == ["Bonjour"]
     assert len(fake.messages) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_message_not_written_down_gets_a_503_and_is_not_processed(
+    channel: TwilioSmsInput, fake: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = ScriptedBot(echo)
+    params = inbound_sms(PERSON, "Bonjour")
+
+    def disk_full(*_args: Any, **_kwargs: Any) -> bool:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(channel.gateway.inbox, "put", disk_full)
+        refused = await deliver(channel, bot, params)
+    assert refused.status == 503
+    assert bot.texts == [] and fake.messages == []
+    # Twilio delivers it again: taken in and answered once.
+    assert (await deliver(channel, bot, params)).status == 200
+    assert bot.texts == ["Bonjour"] and len(fake.messages) == 1
 
 
 @pytest.mark.asyncio

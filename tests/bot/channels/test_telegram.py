@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import itertools
 import json
 import logging
@@ -198,6 +199,25 @@ async def test_concurrent_redeliveries_are_processed_once(channel, fake) -> None
     assert {status for status, _ in answers} == {200}
     await telegram.handler.drain()
     assert rasa.texts == ["salut"]
+
+
+@pytest.mark.asyncio
+async def test_an_update_not_written_down_gets_a_503_and_is_not_processed(
+    channel, fake, monkeypatch
+) -> None:
+    telegram, rasa = channel
+    update = fake.text(Person(1009), "bonjour")
+
+    def disk_full(*_args: Any, **_kwargs: Any) -> bool:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(telegram.inbox, "put", disk_full)
+        assert await post(telegram, update) == 503
+    assert rasa.texts == [] and fake.sent(1009) == []
+    # Telegram delivers it again after a non-2xx answer: processed once.
+    assert await post(telegram, update) == 200
+    assert rasa.texts == ["bonjour"]
 
 
 @pytest.mark.asyncio
