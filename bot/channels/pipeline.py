@@ -117,7 +117,6 @@ class Pipeline:
         key = delivery.key or f"local-{uuid.uuid4().hex}"
         try:
             inbox = self._inbox()
-            self._held.add(key)
             fresh = await asyncio.to_thread(
                 inbox.put,
                 self.channel,
@@ -128,15 +127,16 @@ class Pipeline:
                 lease_s=self.settings.lease_s,
             )
         except Exception as error:
-            self._held.discard(key)
             turn.skip()
             logger.exception("%s: delivery %s could not be written down", self.channel, key)
             raise InboxUnavailable(str(error)) from error
         if not fresh:
-            self._held.discard(key)
             turn.skip()
             logger.info("%s: delivery %s already taken in; ignored", self.channel, key)
             return False
+        # Held (its lease renewed) from now on; not before: a duplicate of a delivery this
+        # server is processing must not drop the original's key.
+        self._held.add(key)
         self.spawn(self._run(delivery, turn, key, takeover=False))
         return True
 

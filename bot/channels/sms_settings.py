@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -52,7 +52,7 @@ class SmsSettings:
     # At shutdown, how long the messages in progress may take before they are cancelled.
     drain_timeout_s: float = DEFAULT_DRAIN_TIMEOUT_S
     # Leases and takeover of the deliveries written down (EMILE_INBOX_*, EMILE_SERVER_NAME).
-    inbox: InboxSettings = InboxSettings()
+    inbox: InboxSettings = field(default_factory=InboxSettings)
 
     @classmethod
     def from_credentials(

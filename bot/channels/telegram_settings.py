@@ -58,7 +58,7 @@ class TelegramSettings:
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
     drain_timeout_s: float = DEFAULT_DRAIN_TIMEOUT_S
     # Leases and takeover of the deliveries written down (EMILE_INBOX_*, EMILE_SERVER_NAME).
-    inbox: InboxSettings = InboxSettings()
+    inbox: InboxSettings = field(default_factory=InboxSettings)
     typing: bool = True
     private_only: bool = True
     commands: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_COMMANDS))

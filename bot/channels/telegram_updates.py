@@ -87,7 +87,13 @@ class TelegramUpdates:
 
     def rebuild(self, record: Mapping[str, Any]) -> Delivery | None:
         """An update written down by any server, as a delivery (a takeover)."""
-        return self._delivery(Update.de_json(dict(record["update"]), self.client.bot))
+        delivery = self._delivery(Update.de_json(dict(record["update"]), self.client.bot))
+        if isinstance(delivery, PressDelivery):
+            # The dead server made this press's keyboard check (in `seen`), and its answer
+            # died with it: the press counts. (A second press on the same keyboard, taken
+            # over with it unfinished, would count too: rare enough.)
+            delivery.checked = True
+        return delivery
 
     async def _processed(self, delivery: Delivery) -> bool:
         if not isinstance(delivery, MessageDelivery | PressDelivery):
@@ -228,6 +234,8 @@ class PressDelivery:
         self.key: str | None = str(update.update_id)
         self._first: asyncio.Future[bool] | None = None
         self._acknowledged: asyncio.Future[Any] | None = None
+        # Taken over from a server that died: its keyboard check was made there.
+        self.checked = False
 
     def record(self) -> dict[str, Any]:
         """The update, to rebuild it on another server."""
@@ -248,7 +256,7 @@ class PressDelivery:
         if before is not None:
             with contextlib.suppress(Exception):
                 await asyncio.shield(before)
-        if self.message is None or not self.updates.private(self.message):
+        if self.checked or self.message is None or not self.updates.private(self.message):
             return True
         return await self.updates._seen().afirst_time(
             KEYBOARD_SEEN, f"{self.person}:{self.message.message_id}"

@@ -219,9 +219,7 @@ async def test_written_before_the_answer_and_taken_over_once_its_server_died(
     assert await second.drain(0.1) == 1
     assert look.state("test", "b1")[1] == second.claimed_by  # released: claimable at once
     third = server(stores, log, settings=InboxSettings(lease_s=60, sweep_s=60))
-    rows, _ = third._inbox().claim(
-        "test", claimed_by=third.claimed_by, lease_s=60, max_attempts=3
-    )
+    rows, _ = third._inbox().claim("test", claimed_by=third.claimed_by, lease_s=60, max_attempts=3)
     assert [row.key for row in rows] == ["b1"]
 
 
@@ -279,9 +277,7 @@ async def test_a_restarted_server_takes_its_own_rows_back_at_once(
     assert await other.sweep() == 0
     # …the same server, started again, takes it back without waiting.
     after = server(stores, log, settings=slow)
-    rows, _ = after._inbox().claim(
-        "test", claimed_by=after.claimed_by, lease_s=60, max_attempts=3
-    )
+    rows, _ = after._inbox().claim("test", claimed_by=after.claimed_by, lease_s=60, max_attempts=3)
     assert [row.key for row in rows] == ["d1"]
 
 
