@@ -8,6 +8,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -20,6 +21,7 @@ from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from telegram import Update
 
+from bot.channels.inbox import InboxSettings
 from bot.channels.notices import agent_notices
 from bot.channels.telegram import TelegramInput
 from bot.channels.telegram_bot import TelegramClient
@@ -218,6 +220,42 @@ async def test_an_update_not_written_down_gets_a_503_and_is_not_processed(
     # Telegram delivers it again after a non-2xx answer: processed once.
     assert await post(telegram, update) == 200
     assert rasa.texts == ["bonjour"]
+
+
+@pytest.mark.asyncio
+async def test_an_update_taken_in_by_a_server_that_died_is_answered_by_another(
+    settings, fake
+) -> None:
+    quick = replace(settings, inbox=InboxSettings(lease_s=0.3, sweep_s=0.05))
+    stuck = asyncio.Event()
+
+    async def never_answers(_message: Any) -> None:
+        await stuck.wait()
+
+    dying = TelegramInput(quick, notices=media_reply)
+    await dying.start(None, never_answers)
+    update = json.dumps(fake.text(Person(1010, language_code="fr"), "bonjour")).encode()
+    assert (await dying.receive(SECRET, update))[0] == 200
+    assert dying.handler is not None
+    for task in list(dying.handler.pipeline._tasks):  # SIGKILL
+        task.cancel()
+    dying.handler.pipeline._held.clear()
+
+    rasa = FakeRasa()
+    other = TelegramInput(quick, notices=media_reply)
+    await other.start(None, rasa)
+    assert other.handler is not None
+    other.handler.pipeline.start()
+    for _ in range(200):
+        if fake.sent(1010):
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # nothing more comes
+    await other.stop()
+    await dying.stop()
+    assert rasa.texts == ["bonjour"]
+    assert rasa.messages[0].metadata["language_hint"] == "fr"
+    assert texts(fake, 1010) == ["echo: bonjour"]
 
 
 @pytest.mark.asyncio
