@@ -280,12 +280,9 @@ class Pipeline:
         """Stop sweeping; wait for the deliveries in progress, at most `timeout` seconds
         (default: the setting), then cancel the rest and release their rows to the other
         servers; how many were cancelled."""
-        for task in (self._sweeper, self._renewer):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-        self._sweeper = self._renewer = None
+        # No new takeovers; the leases of what is still running stay renewed until the end.
+        await _cancel(self._sweeper)
+        self._sweeper = None
         limit = self.drain_timeout_s if timeout is None else timeout
         loop = asyncio.get_running_loop()
         deadline = loop.time() + limit
@@ -306,6 +303,8 @@ class Pipeline:
                 len(cancelled),
                 limit,
             )
+        await _cancel(self._renewer)
+        self._renewer = None
         if self._held:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(
@@ -313,3 +312,10 @@ class Pipeline:
                 )
             self._held.clear()
         return len(cancelled)
+
+
+async def _cancel(task: asyncio.Task[None] | None) -> None:
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
