@@ -191,9 +191,22 @@ def channel_rules() -> list[StoreRule]:
     # Imported here: the channels' modules are the home of these periods.
     from bot.channels.choices import DEFAULT_TTL_S as CHOICES_TTL_S
     from bot.channels.dedup import DEFAULT_TTL_S as SEEN_TTL_S
+    from bot.channels.inbox import DEFAULT_TTL_S as INBOX_TTL_S
 
     rules = []
     for channel in ("sms", "telegram"):
+        # Every row, whatever its state: a finished one holds no text, an unfinished one
+        # that old will not be answered any more.
+        rules.append(
+            StoreRule(
+                channel,
+                "inbox",
+                "deliveries taken in (their text until processed)",
+                "received_at < :cutoff",
+                _ttl_days(INBOX_TTL_S),
+            )
+        )
+        # Keyboards pressed (Telegram); delivery ids of the versions before the inbox.
         rules.append(
             StoreRule(
                 channel,
@@ -273,9 +286,9 @@ def _purge_shared_channel_stores(
         for rule in channel_rules():
             if db.execute("SELECT to_regclass(?)", (rule.table,)).fetchone()[0] is None:
                 continue
-            # Both channels' delivery ids share one table there, told apart by `channel`.
+            # Both channels' deliveries share these tables there, told apart by `channel`.
             where = f"FROM {rule.table} WHERE ({rule.condition})"
-            if rule.table == "seen":
+            if rule.table in ("seen", "inbox"):
                 where += " AND channel = :channel"
             params = {"cutoff": now - rule.days(settings) * DAY_S, "channel": rule.channel}
             if dry_run:

@@ -31,6 +31,8 @@ _SECONDS: Final = (
     "outbox_backoff_cap_s",
     "outbox_poll_interval_s",
     "purge_every_s",
+    "inbox_lease_s",
+    "inbox_sweep_s",
 )
 _DAYS: Final = (
     "outbox_delivered_days",
@@ -109,6 +111,21 @@ class AssistantSettings(BaseSettings):
     # How often the running servers purge (the first run comes a minute after start-up).
     purge_every_s: float = DAY_S
 
+    # ---- the channels' inbox (bot/channels/inbox.py): deliveries written down before the
+    # webhook answers, taken over from a server that died.
+    # A row is taken over this long after its server last renewed its lease (every third
+    # of it): only a server stopped for two thirds of it loses its rows. As Rasa's
+    # conversation lock (TICKET_LOCK_LIFETIME, 60 s), which a takeover waits for anyway.
+    inbox_lease_s: float = 60.0
+    # How often each server looks for rows to take over (one indexed query per channel).
+    inbox_sweep_s: float = 5.0
+    # Claims of one delivery before it is given up (and logged): a message that kills its
+    # server must not take every server down in turn.
+    inbox_max_attempts: int = 3
+    # A name that stays across restarts (scripts/run.sh: rasa-<i>): the server then takes
+    # back its own unfinished deliveries as soon as it is up. Unique per server; empty: none.
+    server_name: str = ""
+
     # ---- channels: what the environment gives them. A key of the channel's section of
     # credentials.yml comes first (bot/channels/telegram_settings.py, sms_settings.py).
     # The Telegram channel's store, when not in data_dir.
@@ -174,6 +191,18 @@ class AssistantSettings(BaseSettings):
         if not number > 0:
             raise ValueError(f"must be more than 0, not {value!r}")
         return number
+
+    @validator("inbox_max_attempts")
+    def _at_least_one(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError(f"must be at least 1, not {value}")
+        return value
+
+    @validator("server_name")
+    def _no_slash(cls, value: str) -> str:
+        if "/" in value:
+            raise ValueError(f"must not contain '/', not {value!r}")
+        return value
 
     @validator(*_PATHS, pre=True)
     def _expand(cls, value: Any) -> Any:

@@ -146,14 +146,17 @@ pids+=($!)
 # The action server on loopback, answering only the Rasa server (actions/server.py).
 "$BOT_PY" -m actions.server --interface 127.0.0.1 --port "$ACTIONS_PORT" &
 pids+=($!)
-"${RASA[@]}" run "${RASA_API_ARGS[@]}" --interface "$RASA_HOST" --port "$RASA_PORT" \
-  --model "$MODEL" --endpoints endpoints.yml --credentials "$CREDENTIALS" &
+# Each Rasa server's name stays across its restarts: it takes back its unfinished messages
+# at once (bot/channels/inbox.py). Unique per server.
+EMILE_SERVER_NAME=rasa-0 "${RASA[@]}" run "${RASA_API_ARGS[@]}" --interface "$RASA_HOST" \
+  --port "$RASA_PORT" --model "$MODEL" --endpoints endpoints.yml --credentials "$CREDENTIALS" &
 pids+=($!)
 
 for ((i = 1; i < SERVERS; i++)); do
   "$BOT_PY" -m actions.server --interface 127.0.0.1 --port "$((ACTIONS_PORT + i))" &
   pids+=($!)
-  EMILE_ACTIONS_URL="http://127.0.0.1:$((ACTIONS_PORT + i))/webhook" "$RASA" run \
+  EMILE_ACTIONS_URL="http://127.0.0.1:$((ACTIONS_PORT + i))/webhook" EMILE_SERVER_NAME="rasa-$i" \
+    "${RASA[@]}" run \
     "${RASA_API_ARGS[@]}" --interface "$RASA_HOST" --port "$((RASA_PORT + i))" \
     --model "$MODEL" --endpoints endpoints.yml --credentials "$CREDENTIALS" &
   pids+=($!)

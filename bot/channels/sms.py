@@ -13,10 +13,13 @@ What it does better than Rasa's built-in `twilio` connector:
   from the settings, never against Host or X-Forwarded-* headers; a wrong or missing
   signature gets 403 and nothing is processed. The form is parsed with blank values kept
   (Sanic's `request.form` drops them, and Twilio signs `Body=` of a media-only message).
-- Twilio gets an empty TwiML answer at once; the message goes through the channel pipeline
-  (`bot.channels.pipeline`: the person's turn, the durable duplicate check on `MessageSid`,
-  bounded concurrency, drained with a timeout at shutdown); the replies go out through
-  twilio's asyncio client (`bot.channels.twilio_sender`).
+- The message goes through the channel pipeline (`bot.channels.pipeline`): the person's
+  turn, then the durable inbox (`bot.channels.inbox`, also the duplicate check on
+  `MessageSid`); Twilio gets an empty TwiML answer once the message is written down (a 503
+  when it could not be, so that Twilio delivers again), and the message is processed with
+  bounded concurrency, taken over by another server if this one dies, drained with a
+  timeout at shutdown; the replies go out through twilio's asyncio client
+  (`bot.channels.twilio_sender`).
 - Buttons become numbered lines; a reply "2" is mapped to the second choice's payload
   (`bot.channels.choices`). Payloads are never shown; a user's text starting with "/"
   cannot inject an intent.
@@ -48,7 +51,8 @@ from twilio.request_validator import RequestValidator
 from bot.channels.lifecycle import attach
 from bot.channels.notices import Notices, agent_notices
 from bot.channels.optout import OPT_IN, OPT_OUT
-from bot.channels.pipeline import Pipeline
+from bot.channels.pipeline import Delivery, InboxUnavailable, Pipeline
+from bot.channels.processed import in_conversation
 from bot.channels.sms_output import CHANNEL, SmsGateway, SmsOutput
 from bot.channels.sms_settings import SmsSettings
 from bot.channels.twilio_sender import as_int, mask_phone
@@ -109,6 +113,17 @@ class SmsDelivery:
         self.on_new_message = on_new_message
         self.person = inbound.sender
         self.key = inbound.sid or None
+
+    def record(self) -> dict[str, Any]:
+        """The message and its metadata, to rebuild it on another server."""
+        inbound = self.inbound
+        return {
+            "sid": inbound.sid,
+            "from": inbound.sender,
+            "body": inbound.body,
+            "num_media": inbound.num_media,
+            "metadata": self.metadata,
+        }
 
     def at_once(self) -> None:
         """Nothing to do before the person's turn."""
@@ -192,13 +207,34 @@ class TwilioSmsInput(InputChannel):  # type: ignore[misc]
         self.validator = RequestValidator(settings.auth_token)
         self._gateway = gateway
         self._app: Any = None
+        self._on_new_message: OnNewMessage | None = None
         self.notices = notices or agent_notices(self._agent, CHANNEL)
         self.pipeline = Pipeline(
             CHANNEL,
-            lambda: self.gateway.seen,
+            lambda: self.gateway.inbox,
+            self.rebuild,
+            inbox_settings=settings.inbox,
+            processed=self._processed,
             max_concurrency=settings.max_concurrency,
             drain_timeout_s=settings.drain_timeout_s,
         )
+
+    def rebuild(self, record: Mapping[str, Any]) -> SmsDelivery | None:
+        """A message written down by any server, as a delivery (a takeover)."""
+        if self._on_new_message is None:
+            return None
+        inbound = Inbound(
+            sid=str(record["sid"]),
+            sender=str(record["from"]),
+            body=str(record["body"]),
+            num_media=int(record["num_media"]),
+        )
+        return SmsDelivery(self, inbound, dict(record["metadata"]), self._on_new_message)
+
+    async def _processed(self, delivery: Delivery) -> bool:
+        if not isinstance(delivery, SmsDelivery):
+            return False
+        return await in_conversation(self._agent(), delivery.person, delivery.inbound.sid)
 
     def _agent(self) -> Any:
         return getattr(getattr(self._app, "ctx", None), "agent", None)
@@ -232,19 +268,24 @@ class TwilioSmsInput(InputChannel):  # type: ignore[misc]
 
         async def start(app: Any, _loop: Any) -> None:
             self._app = app
+            self._on_new_message = on_new_message
+
+        async def serving(_app: Any, _loop: Any) -> None:
+            # The model is loaded: messages of a server that died can be taken over.
+            self.pipeline.start()
 
         async def close(_app: Any, _loop: Any) -> None:
             await self.aclose()
 
         sms_webhook.add_route(health, "/", methods=["GET"])
         sms_webhook.add_route(webhook, "/webhook", methods=["POST"])
-        attach(sms_webhook, start=start, stop=close)
+        attach(sms_webhook, start=start, stop=close, serving=serving)
         return sms_webhook
 
     # -- the webhook
 
     async def handle(self, request: Request, on_new_message: OnNewMessage) -> HTTPResponse:
-        """Check the signature, hand the message to the pipeline, answer Twilio at once."""
+        """Check the signature, write the message down, answer Twilio; process it after."""
         try:
             form = self._form(request)
         except (UnicodeDecodeError, ValueError):
@@ -262,8 +303,14 @@ class TwilioSmsInput(InputChannel):  # type: ignore[misc]
             logger.warning("sms_ignored reason=no_sender sid=%s", inbound.sid)
             return _twiml()
         self._app = getattr(request, "app", None) or self._app
-        # Nothing is awaited before this: the person's turn is taken in delivery order.
-        self.pipeline.submit(SmsDelivery(self, inbound, self.get_metadata(request), on_new_message))
+        self._on_new_message = self._on_new_message or on_new_message
+        delivery = SmsDelivery(self, inbound, self.get_metadata(request), on_new_message)
+        try:
+            # Nothing is awaited before this: the person's turn is taken in delivery order.
+            await self.pipeline.receive(delivery)
+        except InboxUnavailable:
+            # Not written down: Twilio must deliver it again (webhook retry or fallback URL).
+            return response.text("try again", status=503)
         return _twiml()
 
     def signed_url(self, request: Request) -> str:

@@ -8,8 +8,8 @@ from typing import Any, Final
 from rasa.core.channels.channel import OutputChannel
 
 from bot.channels.choices import ChoiceNumbering, ChoiceStore, render
-from bot.channels.dedup import SeenStore
 from bot.channels.gsm import SmsStats, segments, to_sms_friendly
+from bot.channels.inbox import Inbox
 from bot.channels.optout import Keywords, OptOutStore
 from bot.channels.sms_settings import SmsSettings
 from bot.channels.splitting import split_text
@@ -52,7 +52,7 @@ class SmsGateway:
         self.settings = settings
         data_dir = settings.data_dir
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.seen = SeenStore(data_dir / "sms.db")
+        self.inbox = Inbox(data_dir / "sms.db")
         self.opt_outs = OptOutStore(data_dir / "sms.db")
         self.choices = ChoiceStore(data_dir / "sms.db")
         self.keywords = Keywords.load(settings.keywords_file)
@@ -110,7 +110,7 @@ class SmsGateway:
     async def close(self) -> None:
         """Release the HTTP session and the databases."""
         await self.sender.close()
-        self.seen.close()
+        self.inbox.close()
         self.opt_outs.close()
         self.choices.close()
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from bot.channels.credentials import environment, first
+from bot.channels.inbox import InboxSettings
 from bot.channels.optout import KEYWORDS_FILE
 from bot.channels.pipeline import DEFAULT_DRAIN_TIMEOUT_S, DEFAULT_MAX_CONCURRENCY
 from common.settings import DEFAULT_DATA_DIR, AssistantSettings
@@ -50,6 +51,8 @@ class SmsSettings:
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
     # At shutdown, how long the messages in progress may take before they are cancelled.
     drain_timeout_s: float = DEFAULT_DRAIN_TIMEOUT_S
+    # Leases and takeover of the deliveries written down (EMILE_INBOX_*, EMILE_SERVER_NAME).
+    inbox: InboxSettings = field(default_factory=InboxSettings)
 
     @classmethod
     def from_credentials(
@@ -98,6 +101,7 @@ class SmsSettings:
                     1, int(_setting(creds, "max_concurrency") or DEFAULT_MAX_CONCURRENCY)
                 ),
                 drain_timeout_s=float(_setting(creds, "drain_timeout") or DEFAULT_DRAIN_TIMEOUT_S),
+                inbox=InboxSettings.from_assistant(env),
             )
         except ValueError as error:
             raise SmsConfigError(f"SMS channel: {error}") from error

@@ -6,11 +6,13 @@ it does better than Rasa's built-in connector (aiogram, no secret token):
 
 - **Webhook** `POST /webhooks/telegram/webhook`: a request without the right
   `X-Telegram-Bot-Api-Secret-Token` is refused (403, constant-time compare) before its body
-  is even parsed; malformed JSON gets 400; anything else is answered 200 at once and goes
-  through the channel pipeline (`bot.channels.pipeline`: the chat's turn, the durable
-  duplicate check on `update_id`, bounded concurrency, drained with a timeout at shutdown).
+  is even parsed; malformed JSON gets 400; anything else goes through the channel pipeline
+  (`bot.channels.pipeline`): the chat's turn, then the durable inbox (also the duplicate
+  check on `update_id`); 200 once the update is written down (503 when it could not be, so
+  that Telegram delivers it again), then processed with bounded concurrency, taken over by
+  another server if this one dies, drained with a timeout at shutdown.
 - **Long polling** (`mode: polling`) for a laptop with a bot token and no public address:
-  PTB's `Updater` polls and feeds the same pipeline (`bot.channels.telegram_polling`).
+  PTB's `Updater` polls and feeds the same pipeline and inbox (`bot.channels.telegram_polling`).
 - One `telegram.ext.ExtBot` per server with PTB's `AIORateLimiter` (`telegram_bot`).
 - Choices are inline keyboards (`telegram_render`, long payloads in `telegram_payloads`); a
   press is answered, its keyboard removed, "✓ <title>" echoed, and the payload goes to
@@ -25,6 +27,7 @@ off and says so in the log.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -37,8 +40,10 @@ from sanic.response import HTTPResponse
 from telegram import Update
 
 from bot.channels.dedup import SeenStore
+from bot.channels.inbox import Inbox
 from bot.channels.lifecycle import attach
 from bot.channels.notices import Notices, agent_notices
+from bot.channels.pipeline import InboxUnavailable
 from bot.channels.telegram_bot import TelegramClient
 from bot.channels.telegram_output import TelegramOutput
 from bot.channels.telegram_payloads import PayloadStore
@@ -50,6 +55,9 @@ from bot.channels.telegram_updates import OnNewMessage, TelegramUpdates
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER: Final = "X-Telegram-Bot-Api-Secret-Token"
+# Polling: the Updater has confirmed what it fetched, so an update that cannot be written
+# down is tried again (at most this long apart) rather than dropped.
+POLL_RETRY_CAP_S: Final = 10.0
 
 
 class TelegramInput(InputChannel):
@@ -70,6 +78,7 @@ class TelegramInput(InputChannel):
         self._notices = notices
         self._client: TelegramClient | None = None
         self._seen: SeenStore | None = None
+        self._inbox: Inbox | None = None
         self._payloads: PayloadStore | None = None
         self._app: Any = None
         self.handler: TelegramUpdates | None = None
@@ -94,6 +103,12 @@ class TelegramInput(InputChannel):
         return self._seen
 
     @property
+    def inbox(self) -> Inbox:
+        if self._inbox is None:
+            self._inbox = Inbox(self.settings.state_path)
+        return self._inbox
+
+    @property
     def payloads(self) -> PayloadStore:
         if self._payloads is None:
             self._payloads = PayloadStore(self.settings.state_path)
@@ -108,6 +123,8 @@ class TelegramInput(InputChannel):
             lambda: self.seen,
             on_new_message,
             notices,
+            inbox=lambda: self.inbox,
+            agent=self._agent,
         )
         return self.handler
 
@@ -135,6 +152,12 @@ class TelegramInput(InputChannel):
 
         async def start(app: Any, _loop: Any) -> None:
             await self.start(app, on_new_message)
+
+        async def serving(_app: Any, _loop: Any) -> None:
+            # The model is loaded: updates of a server that died can be taken over, and
+            # polling can feed Rasa.
+            if self.handler is not None and self.settings.enabled:
+                self.handler.pipeline.start()
             await self.start_polling()
 
         async def stop(_app: Any, _loop: Any) -> None:
@@ -150,7 +173,7 @@ class TelegramInput(InputChannel):
             status, body = await self.receive(request.headers.get(SECRET_HEADER), request.body)
             return response.json(body, status=status)
 
-        attach(bp, start=start, stop=stop)
+        attach(bp, start=start, stop=stop, serving=serving)
         bp.add_route(health, "/", methods=["GET"])
         bp.add_route(webhook, "/webhook", methods=["POST"])
         return bp
@@ -173,7 +196,15 @@ class TelegramInput(InputChannel):
         handler = self.handler
 
         async def deliver(update: Update) -> None:
-            handler.accept(update)
+            pause = 0.5
+            while True:
+                try:
+                    await handler.accept(update)
+                    return
+                except InboxUnavailable:
+                    # Logged by the pipeline; the next updates wait behind this one (order).
+                    await asyncio.sleep(pause)
+                    pause = min(pause * 2, POLL_RETRY_CAP_S)
 
         self.polling = Polling(
             await self.client.start(),
@@ -214,7 +245,11 @@ class TelegramInput(InputChannel):
             # Telegram would re-post it again and again.
             logger.exception("Telegram: update %s could not be read", data["update_id"])
             return 200, {"ok": True}
-        self.handler.accept(update)
+        try:
+            await self.handler.accept(update)
+        except InboxUnavailable:
+            # Not written down: Telegram delivers it again after a non-2xx answer.
+            return 503, {"ok": False, "error": "try again later"}
         return 200, {"ok": True}
 
     def _secret_ok(self, given: str | None) -> bool:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from bot.channels.credentials import as_bool, as_list, environment, first, text
+from bot.channels.inbox import InboxSettings
 from bot.channels.pipeline import DEFAULT_DRAIN_TIMEOUT_S, DEFAULT_MAX_CONCURRENCY
 from common.settings import DEFAULT_DATA_DIR, AssistantSettings
 
@@ -56,6 +57,8 @@ class TelegramSettings:
     max_rate: float = 30.0
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
     drain_timeout_s: float = DEFAULT_DRAIN_TIMEOUT_S
+    # Leases and takeover of the deliveries written down (EMILE_INBOX_*, EMILE_SERVER_NAME).
+    inbox: InboxSettings = field(default_factory=InboxSettings)
     typing: bool = True
     private_only: bool = True
     commands: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_COMMANDS))
@@ -101,6 +104,7 @@ class TelegramSettings:
                 1, int(first(given.get("max_concurrency"), DEFAULT_MAX_CONCURRENCY))
             ),
             drain_timeout_s=float(first(given.get("drain_timeout"), DEFAULT_DRAIN_TIMEOUT_S)),
+            inbox=InboxSettings.from_assistant(assistant),
             typing=as_bool(first(given.get("typing"), True)),
             private_only=as_bool(first(given.get("private_only"), True)),
             commands=commands,

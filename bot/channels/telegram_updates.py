@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final
 
 from rasa.core.channels.channel import UserMessage
@@ -13,8 +13,10 @@ from telegram import CallbackQuery, Message, Update
 from telegram.error import TelegramError
 
 from bot.channels.dedup import SeenStore
+from bot.channels.inbox import Inbox
 from bot.channels.notices import Notices
 from bot.channels.pipeline import Delivery, Pipeline
+from bot.channels.processed import in_conversation
 from bot.channels.telegram_bot import TelegramClient
 from bot.channels.telegram_output import TelegramOutput
 from bot.channels.telegram_payloads import PayloadStore
@@ -50,29 +52,54 @@ class TelegramUpdates:
         seen: Callable[[], SeenStore],
         on_new_message: OnNewMessage,
         notices: Notices,
+        *,
+        inbox: Callable[[], Inbox],
+        agent: Callable[[], Any] = lambda: None,
     ) -> None:
         self.settings = settings
         self.client = client
         self._payloads = payloads
+        # Keyboards already pressed (a keyboard answers once); deliveries are in the inbox.
         self._seen = seen
         self.on_new_message = on_new_message
         self.notices = notices
+        self._agent = agent
         self.pipeline = Pipeline(
             CHANNEL,
-            seen,
+            inbox,
+            self.rebuild,
+            inbox_settings=settings.inbox,
+            processed=self._processed,
             max_concurrency=settings.max_concurrency,
             drain_timeout_s=settings.drain_timeout_s,
         )
         self.last_keyboard_check: asyncio.Future[bool] | None = None
 
-    def accept(self, update: Update) -> bool:
-        """Hand the update to the pipeline (synchronously: the person's turn is taken now)."""
+    async def accept(self, update: Update) -> bool:
+        """Write the update down and start it (its person's turn is taken before anything is
+        awaited); False for another kind of update or a duplicate; InboxUnavailable when it
+        could not be written down."""
         delivery = self._delivery(update)
         if delivery is None:
             logger.debug("Telegram: update %s of another kind ignored", update.update_id)
             return False
-        self.pipeline.submit(delivery)
-        return True
+        return await self.pipeline.receive(delivery)
+
+    def rebuild(self, record: Mapping[str, Any]) -> Delivery | None:
+        """An update written down by any server, as a delivery (a takeover)."""
+        delivery = self._delivery(Update.de_json(dict(record["update"]), self.client.bot))
+        if isinstance(delivery, PressDelivery):
+            # The dead server made this press's keyboard check (in `seen`), and its answer
+            # died with it: the press counts. (A second press on the same keyboard, taken
+            # over with it unfinished, would count too: rare enough.)
+            delivery.checked = True
+        return delivery
+
+    async def _processed(self, delivery: Delivery) -> bool:
+        if not isinstance(delivery, MessageDelivery | PressDelivery):
+            return False
+        message_id = f"telegram-{delivery.update.update_id}"
+        return await in_conversation(self._agent(), delivery.person, message_id)
 
     async def drain(self, timeout: float | None = None) -> int:
         """Finish the updates in progress (cancelled after `timeout`, default the setting)."""
@@ -112,7 +139,7 @@ class TelegramUpdates:
             self.output(before),
             chat_id,
             input_channel=CHANNEL,
-            message_id=f"telegram-{update.update_id}",
+            message_id=f"telegram-{update.update_id}",  # as `_processed` looks for it
             metadata=metadata,
         )
         try:
@@ -171,6 +198,10 @@ class MessageDelivery:
         self.person = str(message.chat.id)
         self.key: str | None = str(update.update_id)
 
+    def record(self) -> dict[str, Any]:
+        """The update, to rebuild it on another server."""
+        return {"update": self.update.to_dict()}
+
     def at_once(self) -> None:
         """Nothing to do before the person's turn."""
 
@@ -203,6 +234,12 @@ class PressDelivery:
         self.key: str | None = str(update.update_id)
         self._first: asyncio.Future[bool] | None = None
         self._acknowledged: asyncio.Future[Any] | None = None
+        # Taken over from a server that died: its keyboard check was made there.
+        self.checked = False
+
+    def record(self) -> dict[str, Any]:
+        """The update, to rebuild it on another server."""
+        return {"update": self.update.to_dict()}
 
     def at_once(self) -> None:
         # The person's app shows a spinner until the press is answered, and the keyboard
@@ -219,7 +256,7 @@ class PressDelivery:
         if before is not None:
             with contextlib.suppress(Exception):
                 await asyncio.shield(before)
-        if self.message is None or not self.updates.private(self.message):
+        if self.checked or self.message is None or not self.updates.private(self.message):
             return True
         return await self.updates._seen().afirst_time(
             KEYBOARD_SEEN, f"{self.person}:{self.message.message_id}"

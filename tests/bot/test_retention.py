@@ -21,6 +21,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channels.choices import ChoiceNumbering, ChoiceStore
 from bot.channels.dedup import SeenStore
+from bot.channels.inbox import Inbox
 from bot.channels.optout import OptOutStore
 from bot.channels.telegram_payloads import PayloadStore
 from bot.retention import purge, scrub
@@ -241,6 +242,12 @@ def test_channel_stores_keep_an_opt_out_and_nothing_past_its_period(tmp_path, do
     opt_outs.opt_in("+33600000003", "START")  # Opted in again: no need to keep the number.
     SeenStore(sms).first_time("sms", "SM-new")
     SeenStore(sms, clock=lambda: NOW - 3 * DAY_S).first_time("sms", "SM-old")
+    # A delivery written down and finished, then one never processed: its text stays only
+    # until the row expires (two days).
+    Inbox(sms).put("sms", "SM-in-new", "+33600000005", {"body": "x"}, claimed_by="a/1", lease_s=60)
+    Inbox(sms, clock=lambda: NOW - 3 * DAY_S).put(
+        "sms", "SM-in-old", "+33600000006", {"body": OLD_TEXT}, claimed_by="a/1", lease_s=60
+    )
     old_choices = ChoiceStore(sms, clock=lambda: NOW - 8 * DAY_S)
     numbering = ChoiceNumbering()
     numbering.add([{"title": "Oui", "payload": "/affirm"}])
@@ -258,6 +265,7 @@ def test_channel_stores_keep_an_opt_out_and_nothing_past_its_period(tmp_path, do
     ).engine
     dry = purge(engine, retention, dry_run=True)
     expected = {
+        "sms inbox": 1,
         "sms seen": 1,
         "sms sms_choices": 1,
         "sms sms_opt_out": 2,
@@ -272,7 +280,8 @@ def test_channel_stores_keep_an_opt_out_and_nothing_past_its_period(tmp_path, do
     assert opt_outs.is_opted_out("+33600000002")  # The law's period runs.
     assert payloads.resolve(token) is None
     content = sqlite_bytes(sms)
-    for gone in (b"+33600000001", b"+33600000003", b"+33600000004", b"SM-old"):
+    gone_values = (b"+33600000001", b"+33600000003", b"+33600000004", b"SM-old", b"+33600000006")
+    for gone in (*gone_values, OLD_TEXT.encode()):
         assert gone not in content, gone
     assert b"+33600000002" in content
     assert b"y" * 80 not in sqlite_bytes(telegram)

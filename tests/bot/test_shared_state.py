@@ -25,6 +25,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from actions.outbox import Outbox
 from bot.channels.choices import ChoiceNumbering, ChoiceStore
 from bot.channels.dedup import SeenStore
+from bot.channels.inbox import Inbox
 from bot.channels.optout import OptOutStore
 from bot.channels.telegram_payloads import PayloadStore
 from bot.lock_store import AtomicRedisLockStore, lock_store_from_env, redis_settings
@@ -130,14 +131,22 @@ def test_retention_purges_the_shared_tables(state_url, tmp_path):
     SeenStore(tmp_path / "a.db", clock=lambda: now - 3 * day).first_time("sms", "SMold")
     OptOutStore(tmp_path / "a.db", clock=lambda: now - 1200 * day).opt_out("+33633333333")
     OptOutStore(tmp_path / "a.db", clock=lambda: now).opt_out("+33644444444")
+    Inbox(tmp_path / "a.db", clock=lambda: now).put(
+        "sms", "SMin", "+33655555555", {"body": "recent"}, claimed_by="a/1", lease_s=60
+    )
+    Inbox(tmp_path / "a.db", clock=lambda: now - 3 * day).put(
+        "telegram", "7", "1234", {"text": "three days old"}, claimed_by="a/1", lease_s=60
+    )
     settings = AssistantSettings(data_dir=tmp_path)
 
     dry = purge_channel_stores(settings, dry_run=True, now=now)
     assert dry["sms seen"] == 1 and dry["telegram seen"] == 1 and dry["sms sms_opt_out"] == 1
+    assert dry["telegram inbox"] == 1 and dry["sms inbox"] == 0
     counts = purge_channel_stores(settings, dry_run=False, now=now)
     assert counts == dry
     assert rows(state_url, "SELECT key FROM seen") == [("SMnew",)]
     assert rows(state_url, "SELECT phone FROM sms_opt_out") == [("+33644444444",)]
+    assert rows(state_url, "SELECT channel, key FROM inbox") == [("sms", "SMin")]
 
 
 @pytest.mark.asyncio

@@ -63,6 +63,10 @@ class Cluster:
     twilio_base_url: str | None = None
     # Seconds a killed server's conversation lock outlives it (Rasa's default: 60).
     lock_lifetime_s: int = 20
+    # Seconds before another server takes over what a killed server had taken in (the
+    # inbox lease; default 60), and how often each server looks (default 5).
+    inbox_lease_s: float = 15.0
+    inbox_sweep_s: float = 1.0
     balancer_port: int = field(default_factory=free_port)
     rasa_ports: list[int] = field(default_factory=list)
     actions_ports: list[int] = field(default_factory=list)
@@ -114,6 +118,10 @@ class Cluster:
             "EMILE_STATE_URL": self.state_url,
             "EMILE_REDIS_URL": server_url("EMILE_TEST_REDIS_URL"),
             "TICKET_LOCK_LIFETIME": str(self.lock_lifetime_s),
+            "EMILE_INBOX_LEASE_S": str(self.inbox_lease_s),
+            "EMILE_INBOX_SWEEP_S": str(self.inbox_sweep_s),
+            # Server 0's; each other server has its own (`_env`).
+            "EMILE_SERVER_NAME": "rasa-0",
         }
         if self.telegram_base_url:
             sections.append((ROOT / "credentials.telegram.yml").read_text(encoding="utf-8"))
@@ -183,6 +191,7 @@ class Cluster:
         return {
             **self.stack.env,
             "EMILE_ACTIONS_URL": f"http://127.0.0.1:{self.actions_ports[index]}/webhook",
+            "EMILE_SERVER_NAME": f"rasa-{index}",
         }
 
     def _spawn_actions(self, index: int) -> None:
@@ -258,6 +267,12 @@ class Cluster:
                 if status == 200:
                     return dict(body)
         raise AssertionError(f"no Rasa server gave the tracker of {sender}")
+
+    def state_rows(self, sql: str) -> list[tuple[Any, ...]]:
+        """Rows of a query on the shared state database (the inbox, the channels' tables)."""
+        with contextlib.closing(psycopg2.connect(self.state_url)) as db, db.cursor() as cursor:
+            cursor.execute(sql)
+            return list(cursor.fetchall())
 
     def upstreams(self) -> dict[str, int]:
         """Requests the balancer passed to each server, by address."""

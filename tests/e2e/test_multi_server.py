@@ -6,12 +6,17 @@ deliveries are sent twice, at the same moment, to both servers directly (as a pr
 retrying to a second address would). In the middle, one Rasa server is killed with
 SIGKILL and started again. Then: every conversation reached its reference, each
 application reached the API exactly once, no update or MessageSid was processed twice,
-every person received exactly the bot's answers in order, and the numbers that texted
-STOP got nothing more.
+every person received the bot's answers in order, and the numbers that texted STOP got
+nothing more.
 
-A message the killed server had acknowledged but not answered is lost with it, as it
-would be in production: the person writes again (a new delivery) after a while without an
-answer. The test allows that only for messages sent before the kill.
+Nobody writes again: a message the killed server had acknowledged is in the shared inbox
+(bot/channels/inbox.py) and the other server (or the killed one, restarted) takes it over
+once its lease runs out. Right before the kill, a few people's first messages go to the
+doomed server directly and are acknowledged: they are answered all the same, or the test
+fails. What a kill can still cost, only for the turn it interrupted: answers of a turn
+saved just before the kill but not yet sent (an SMS turn's replies go out after it is
+saved), or, for a turn interrupted on Telegram before it was saved, the answers it had sent
+sent again when the turn is run again elsewhere (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -49,10 +54,11 @@ OPTED_OUT = 6
 AT_ONCE = 20
 # Every this many deliveries, one goes to both servers at once.
 TWICE_EVERY = 7
-# Without an answer for this long (more than the lock of a killed server lives), a person
-# writes again.
-RESEND_AFTER_S = 35.0
-TURN_TIMEOUT_S = 300.0
+# People whose first message the doomed server acknowledges just before it is killed.
+WITNESSES = 4
+# A message not answered in this long is lost: the inbox lease (15 s), a sweep, the killed
+# server's conversation locks (20 s), and a turn on a busy machine take far less.
+TURN_TIMEOUT_S = 240.0
 _ids = itertools.count(random.randint(10**8, 2 * 10**8))
 
 
@@ -76,8 +82,8 @@ class Run:
     turns: int = 0
     deliveries: int = 0
     twice: list[str] = field(default_factory=list)
-    lost: list[tuple[str, str]] = field(default_factory=list)
     lost_replies: list[tuple[str, str]] = field(default_factory=list)
+    repeated_replies: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def count_turn(self) -> None:
@@ -117,11 +123,17 @@ class Someone:
     def rendered(self, bot_events: list[dict[str, Any]]) -> list[str]:
         raise NotImplementedError
 
-    def deliver(self, text: str) -> tuple[str, float]:
-        """Deliver `text` (retried by the provider until a 200); (message id, when)."""
+    def deliver(self, text: str, server: int | None = None) -> tuple[str, float]:
+        """Deliver `text` (retried by the provider until a 200), through the balancer or
+        to one `server` directly; (message id, when)."""
         message_id, body, headers, path = self.delivery(text)
         sent_at = time.time()
         cluster = self.run.cluster
+        if server is not None:
+            url = f"{cluster.rasa_url(server)}{path}"
+            answer = httpx.post(url, content=body, headers=headers, timeout=30)
+            assert answer.status_code == 200, (url, answer.status_code)
+            return message_id, sent_at
         if self.run.send_twice():
             # The same delivery to both servers at once: one must take it, once.
             self.run.twice.append(message_id)
@@ -149,32 +161,38 @@ class Someone:
 
     def says(self, text: str) -> list[str]:
         """One turn; the response names of the bot's answer."""
-        message_id, sent_at = self.deliver(text)
-        deadline = time.monotonic() + TURN_TIMEOUT_S
-        while (events := self._turn(message_id, RESEND_AFTER_S)) is None:
-            killed = self.run.cluster.killed_at
-            if killed is not None and sent_at <= killed + 1:
-                # Taken in by the server that was killed, never answered: write again.
-                self.run.lost.append((self.sender, message_id))
-                message_id, sent_at = self.deliver(text)
-            # Else slow (the machine is shared): wait on.
-            assert time.monotonic() < deadline, f"{self.sender}: {text!r} never answered"
+        return self.answer(*self.deliver(text))
+
+    def answer(self, message_id: str, sent_at: float) -> list[str]:
+        """The response names of the answer to a delivered message (written once: a
+        message never answered is lost, and fails the test)."""
+        events = self._turn(message_id, TURN_TIMEOUT_S)
+        assert events is not None, f"{self.sender}: {message_id} never answered (lost)"
         bot = [e for e in events if e.get("event") == "bot"]
         expected = self.rendered(bot)
+        before = list(self.expected)
         self.expected += expected
         deadline = time.monotonic() + 60
         while len(self.received_now()) < len(self.expected) and time.monotonic() < deadline:
             time.sleep(0.1)
         self.received = self.received_now()
-        if len(self.received) < len(self.expected):
-            # Answered in the conversation, then killed before (all) its messages went out.
+        got = self.received[len(before) :]
+        if got != expected:
+            # Only the turn a kill interrupted may differ, in one of two ways.
             killed = self.run.cluster.killed_at
-            assert killed is not None and sent_at <= killed + 1, (self.sender, text)
-            before = self.expected[: -len(expected)]
-            got = self.received[len(before) :]
-            assert got == expected[: len(got)], (self.sender, got, expected)
+            assert killed is not None and sent_at <= killed + 1, (self.sender, got, expected)
+            repeated = len(got) - len(expected)
+            if len(got) < len(expected):
+                # Saved, then killed before (all) its answers went out.
+                assert got == expected[: len(got)], (self.sender, got, expected)
+                self.run.lost_replies.append((self.sender, message_id))
+            else:
+                # Killed after some or all of its answers went out, before it was saved:
+                # run again in full by the other server.
+                assert 0 < repeated <= len(expected), (self.sender, got, expected)
+                assert got == expected[:repeated] + expected, (self.sender, got, expected)
+                self.run.repeated_replies.append((self.sender, message_id))
             self.expected = before + got
-            self.run.lost_replies.append((self.sender, message_id))
         self.run.count_turn()
         return [(e.get("metadata") or {}).get("utter_action") or "?" for e in bot]
 
@@ -330,12 +348,20 @@ def test_a_hundred_applications_through_two_servers_one_killed(run: Run) -> None
         for number in range(PEOPLE)
     ]
     stoppers = [Texter(run, PEOPLE + number, "fr") for number in range(OPTED_OUT)]
+    witnesses: list[Someone] = [
+        (Texter if number % 2 else TelegramUser)(run, PEOPLE + OPTED_OUT + number, "fr")
+        for number in range(WITNESSES)
+    ]
+    acknowledged: list[tuple[str, float]] = []
     turns_each = 2 + len(application_steps("fr", "x", phone_offered=True))
     started = time.monotonic()
 
     def kill_in_the_middle() -> None:
         while run.turns < PEOPLE * turns_each // 2:
             time.sleep(0.2)
+        # Acknowledged by the server about to die (200 once written down), not processed.
+        for witness in witnesses:
+            acknowledged.append(witness.deliver("bonjour", server=1))
         cluster.kill(1)
         cluster.restart(1, wait=False)
 
@@ -349,15 +375,23 @@ def test_a_hundred_applications_through_two_servers_one_killed(run: Run) -> None
             outcome.result()
     killer.join(timeout=60)
     assert cluster.killed_at is not None, "the server was never killed"
+    # What the killed server had acknowledged is answered by the other one (or by it,
+    # restarted): nobody wrote again.
+    for witness, (message_id, sent_at) in zip(witnesses, acknowledged, strict=True):
+        assert witness.answer(message_id, sent_at), witness.sender
+        assert witness.user_message_ids() == [message_id], witness.sender
     cluster.wait_ready(1)
     took = time.monotonic() - started
+    taken_over = cluster.state_rows("SELECT count(*) FROM inbox WHERE attempts > 1")[0][0]
     print(
         f"\n{PEOPLE} applications, {run.turns} turns in {took:.0f} s"
         f" ({run.turns / took:.1f} turns/s); {len(run.twice)} deliveries sent twice;"
-        f" lost with the killed server and written again: {len(run.lost)};"
+        f" deliveries taken over from the killed server: {taken_over};"
         f" answers lost with it: {len(run.lost_replies)};"
+        f" answers sent twice (turn run again): {len(run.repeated_replies)};"
         f" balancer: {cluster.upstreams()}"
     )
+    assert taken_over > 0
 
     # Each application reached the API exactly once, with its reference.
     assert cluster.stack is not None
@@ -370,7 +404,7 @@ def test_a_hundred_applications_through_two_servers_one_killed(run: Run) -> None
         assert found[0]["channel"] == person.channel
 
     # No delivery processed twice (the doubled ones included), answers exactly as expected.
-    for person in people:
+    for person in [*people, *witnesses]:
         ids = [i for i in person.user_message_ids() if i]
         assert len(ids) == len(set(ids)), (person.sender, ids)
         assert person.received == person.expected, person.sender

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,7 @@ import pytest
 import pytest_asyncio
 
 from bot.channels.gsm import encoding, segments
+from bot.channels.inbox import InboxSettings
 from bot.channels.sms import EMPTY_TWIML, TwilioSmsInput
 from bot.channels.sms_output import SmsGateway, SmsOutput, plan_sms
 from bot.channels.sms_settings import SmsConfigError, SmsSettings
@@ -374,6 +378,59 @@ async def test_duplicate_delivery_processed_once(channel: TwilioSmsInput, fake: 
     assert first.status == again.status == 200
     assert bot.texts == ["Bonjour"]
     assert len(fake.messages) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_message_not_written_down_gets_a_503_and_is_not_processed(
+    channel: TwilioSmsInput, fake: FakeTwilio, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bot = ScriptedBot(echo)
+    params = inbound_sms(PERSON, "Bonjour")
+
+    def disk_full(*_args: Any, **_kwargs: Any) -> bool:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(channel.gateway.inbox, "put", disk_full)
+        refused = await deliver(channel, bot, params)
+    assert refused.status == 503
+    assert bot.texts == [] and fake.messages == []
+    # Twilio delivers it again: taken in and answered once.
+    assert (await deliver(channel, bot, params)).status == 200
+    assert bot.texts == ["Bonjour"] and len(fake.messages) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_message_taken_in_by_a_server_that_died_is_answered_by_another(
+    fake: FakeTwilio, tmp_path: Path
+) -> None:
+    quick = replace(settings(fake, tmp_path), inbox=InboxSettings(lease_s=0.3, sweep_s=0.05))
+    dying = TwilioSmsInput(quick, notices=stub_responder)
+    stuck = asyncio.Event()
+
+    async def never_answers(_message: Any) -> None:
+        await stuck.wait()
+
+    answer = await dying.handle(fake_request(inbound_sms(PERSON, "Bonjour")), never_answers)
+    assert answer.status == 200
+    for task in list(dying.pipeline._tasks):  # SIGKILL: nothing finished, nothing released
+        task.cancel()
+    dying.pipeline._held.clear()
+
+    other = TwilioSmsInput(quick, notices=stub_responder)
+    bot = ScriptedBot(echo)
+    other._on_new_message = bot
+    other.pipeline.start()
+    for _ in range(200):
+        if fake.messages:
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # nothing more comes
+    await other.aclose()
+    await dying.aclose()
+    assert bot.texts == ["Bonjour"]
+    assert bot.received[0].metadata == {"channel": "sms", "phone": PERSON}
+    assert [m.body for m in fake.messages] == ["You said: Bonjour"]
 
 
 @pytest.mark.asyncio

@@ -6,7 +6,9 @@ import asyncio
 import itertools
 import json
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -19,6 +21,7 @@ from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from telegram import Update
 
+from bot.channels.inbox import InboxSettings
 from bot.channels.notices import agent_notices
 from bot.channels.telegram import TelegramInput
 from bot.channels.telegram_bot import TelegramClient
@@ -198,6 +201,61 @@ async def test_concurrent_redeliveries_are_processed_once(channel, fake) -> None
     assert {status for status, _ in answers} == {200}
     await telegram.handler.drain()
     assert rasa.texts == ["salut"]
+
+
+@pytest.mark.asyncio
+async def test_an_update_not_written_down_gets_a_503_and_is_not_processed(
+    channel, fake, monkeypatch
+) -> None:
+    telegram, rasa = channel
+    update = fake.text(Person(1009), "bonjour")
+
+    def disk_full(*_args: Any, **_kwargs: Any) -> bool:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(telegram.inbox, "put", disk_full)
+        assert await post(telegram, update) == 503
+    assert rasa.texts == [] and fake.sent(1009) == []
+    # Telegram delivers it again after a non-2xx answer: processed once.
+    assert await post(telegram, update) == 200
+    assert rasa.texts == ["bonjour"]
+
+
+@pytest.mark.asyncio
+async def test_an_update_taken_in_by_a_server_that_died_is_answered_by_another(
+    settings, fake
+) -> None:
+    quick = replace(settings, inbox=InboxSettings(lease_s=0.3, sweep_s=0.05))
+    stuck = asyncio.Event()
+
+    async def never_answers(_message: Any) -> None:
+        await stuck.wait()
+
+    dying = TelegramInput(quick, notices=media_reply)
+    await dying.start(None, never_answers)
+    update = json.dumps(fake.text(Person(1010, language_code="fr"), "bonjour")).encode()
+    assert (await dying.receive(SECRET, update))[0] == 200
+    assert dying.handler is not None
+    for task in list(dying.handler.pipeline._tasks):  # SIGKILL
+        task.cancel()
+    dying.handler.pipeline._held.clear()
+
+    rasa = FakeRasa()
+    other = TelegramInput(quick, notices=media_reply)
+    await other.start(None, rasa)
+    assert other.handler is not None
+    other.handler.pipeline.start()
+    for _ in range(200):
+        if fake.sent(1010):
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)  # nothing more comes
+    await other.stop()
+    await dying.stop()
+    assert rasa.texts == ["bonjour"]
+    assert rasa.messages[0].metadata["language_hint"] == "fr"
+    assert texts(fake, 1010) == ["echo: bonjour"]
 
 
 @pytest.mark.asyncio
