@@ -25,8 +25,9 @@ from bot.channels.inbox import DONE, FAILED, PENDING, Inbox, InboxSettings
 from bot.channels.pipeline import InboxUnavailable, Pipeline
 from common import sqlstate
 
-# Short leases, so that takeovers happen within a test.
-LEASE_S = 0.4
+# Short leases, so that takeovers happen within a test; long enough that a loaded machine
+# (a renewal every third of it) does not lose one.
+LEASE_S = 1.5
 FAST = InboxSettings(lease_s=LEASE_S, sweep_s=0.05, max_attempts=3)
 
 
