@@ -125,61 +125,42 @@ def pipeline_of(config_path: Path, overrides: dict[str, dict[str, Any]]) -> list
     return steps
 
 
-class Pipeline:
-    """A config's components, built and trained in process as Rasa's graph does."""
+def build(step: dict[str, Any], storage: Any, index: int) -> Any:
+    """One component, created as Rasa's graph creates it (defaults, then the options)."""
+    from rasa.engine.graph import ExecutionContext
+    from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+    from rasa.engine.storage.resource import Resource
+    from rasa.utils.common import override_defaults
 
-    def __init__(self, steps: list[dict[str, Any]], storage_dir: Path) -> None:
-        from rasa.engine.graph import ExecutionContext
-        from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-        from rasa.engine.storage.local_model_storage import LocalModelStorage
-        from rasa.engine.storage.resource import Resource
-        from rasa.shared.core.domain import Domain  # noqa: F401  (Rasa's registry needs it)
-        from rasa.utils.common import override_defaults
-
-        storage = LocalModelStorage(storage_dir)
-        self.components: list[Any] = []
-        for index, step in enumerate(steps):
-            options = {k: v for k, v in step.items() if k != "name"}
-            clazz = DefaultV1Recipe._from_registry(step["name"]).clazz
-            node = f"{clazz.__name__}{index}"
-            context = ExecutionContext(graph_schema=None, node_name=node)  # type: ignore[arg-type]
-            config = override_defaults(clazz.get_default_config(), options)
-            self.components.append(clazz.create(config, storage, Resource(node), context))
-
-    def train(self, training_data: Any) -> None:
-        """Each component trains on the data the ones before it processed."""
-        for component in self.components:
-            if hasattr(component, "train"):
-                component.train(training_data)
-            if hasattr(component, "process_training_data") and not _is_classifier(component):
-                component.process_training_data(training_data)
-
-    def predict(self, messages: list[Any]) -> None:
-        """Run every component on the messages (intent and ranking set in place)."""
-        for component in self.components:
-            component.process(messages)
-
-
-def _is_classifier(component: Any) -> bool:
-    from rasa.nlu.classifiers.classifier import IntentClassifier
-
-    return isinstance(component, IntentClassifier)
+    options = {k: v for k, v in step.items() if k != "name"}
+    clazz = DefaultV1Recipe._from_registry(step["name"]).clazz
+    node = f"{clazz.__name__}{index}"
+    context = ExecutionContext(graph_schema=None, node_name=node)  # type: ignore[arg-type]
+    config = override_defaults(clazz.get_default_config(), options)
+    return clazz.create(config, storage, Resource(node), context)
 
 
 def run_folds(
     steps: list[dict[str, Any]],
+    classifiers: list[dict[str, Any]],
     examples: list[dict[str, Any]],
     full_data: Any,
     fold: list[int],
-    k: int,
-) -> tuple[list[dict[str, Any]], list[float]]:
-    """Out-of-fold rankings for every example, and the CPU seconds of each fold."""
+    parts: list[int],
+) -> tuple[list[list[dict[str, Any]]], list[float], list[list[float]]]:
+    """Out-of-fold rankings of every classifier variant for every example, and CPU seconds.
+
+    The tokenizer and featurizers (`steps`) are trained once per fold, as Rasa's graph
+    trains them; each classifier variant then trains on the same features.
+    """
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.shared.nlu.training_data.message import Message
     from rasa.shared.nlu.training_data.training_data import TrainingData
 
-    predictions: list[dict[str, Any]] = [{} for _ in examples]
-    cpu: list[float] = []
-    for part in range(k):
+    predictions: list[list[dict[str, Any]]] = [[{} for _ in examples] for _ in classifiers]
+    featurizing: list[float] = []
+    fitting: list[list[float]] = [[] for _ in classifiers]
+    for part in parts:
         started = time.process_time()
         train = [
             Message(data={"text": e["text"], "intent": e["intent"]})
@@ -194,18 +175,32 @@ def run_folds(
             regex_features=copy.deepcopy(full_data.regex_features),
             lookup_tables=copy.deepcopy(full_data.lookup_tables),
         )
-        with tempfile.TemporaryDirectory() as storage:
-            pipeline = Pipeline(steps, Path(storage))
-            pipeline.train(data)
-            pipeline.predict(test)
-        for index, message in zip(test_indices, test, strict=True):
-            ranking = message.get("intent_ranking") or [message.get("intent")]
-            predictions[index] = {
-                "ranking": [(r["name"], float(r["confidence"])) for r in ranking[:10]]
-            }
-        cpu.append(time.process_time() - started)
-        print(f"  fold {part + 1}/{k}: {cpu[-1]:.1f} s CPU", flush=True)
-    return predictions, cpu
+        with tempfile.TemporaryDirectory() as directory:
+            storage = LocalModelStorage(Path(directory))
+            for index, step in enumerate(steps):
+                component = build(step, storage, index)
+                if hasattr(component, "train"):
+                    component.train(data)
+                component.process_training_data(data)
+                component.process(test)
+            featurizing.append(time.process_time() - started)
+            for variant, step in enumerate(classifiers):
+                started = time.process_time()
+                classifier = build(step, storage, len(steps) + variant)
+                classifier.train(data)
+                classifier.process(test)
+                for index, message in zip(test_indices, test, strict=True):
+                    ranking = message.get("intent_ranking") or [message.get("intent")]
+                    predictions[variant][index] = {
+                        "ranking": [(r["name"], float(r["confidence"])) for r in ranking[:10]]
+                    }
+                fitting[variant].append(time.process_time() - started)
+        print(
+            f"  fold {part + 1}: features {featurizing[-1]:.1f} s CPU, classifiers "
+            + ", ".join(f"{f[-1]:.1f}" for f in fitting),
+            flush=True,
+        )
+    return predictions, featurizing, fitting
 
 
 # ------------------------------------------------------------------------ figures
@@ -341,6 +336,61 @@ def with_temperature(rows: list[dict[str, Any]], temperature: float) -> list[dic
     return out
 
 
+def report(
+    name: str,
+    config: Path,
+    classifier: dict[str, Any],
+    args: argparse.Namespace,
+    examples: list[dict[str, Any]],
+    predictions: list[dict[str, Any]],
+    featurizing: list[float],
+    fitting: list[float],
+) -> None:
+    """Print one variant's figures and write them, with its predictions, to <out>/<name>.json."""
+    # Only the examples that were predicted (all of them, unless --only-fold).
+    kept = [i for i, p in enumerate(predictions) if p]
+    examples, predictions = [examples[i] for i in kept], [predictions[i] for i in kept]
+    counts = Counter(e["lang"] for e in examples)
+    cpu = [a + b for a, b in zip(featurizing, fitting, strict=True)]
+    rows = summarise(examples, predictions)
+    for row, prediction in zip(rows, predictions, strict=True):
+        row["ranking"] = prediction["ranking"]
+    result: dict[str, Any] = {
+        "config": str(config),
+        "classifier": classifier,
+        "overrides": args.set,
+        "folds": args.folds,
+        "only_fold": args.only_fold,
+        "seed": args.seed,
+        "cpu_seconds_features": [round(c, 1) for c in featurizing],
+        "cpu_seconds_classifier": [round(c, 1) for c in fitting],
+    }
+    variants = [(name, rows)]
+    if args.temperature:
+        best = min(
+            (t / 10 for t in range(3, 31)),
+            key=lambda t: sum(-math.log(max(r["p_true"], 1e-6)) for r in with_temperature(rows, t)),
+        )
+        result["temperature"] = best
+        variants.append((f"{name} at temperature {best:.1f}", with_temperature(rows, best)))
+    for label, variant in variants:
+        by_lang = {
+            lang: figures([r for r in variant if r["lang"] == lang])
+            for lang in sorted(counts, key=lambda c: (c not in ("fr", "en"), c != "fr", c))
+        }
+        by_lang["all"] = figures(variant)
+        print_report(label, by_lang, cpu)
+        result.setdefault("languages", by_lang)
+        if label != name:
+            result["languages_at_temperature"] = by_lang
+    result["predictions"] = [
+        {k: r[k] for k in ("text", "lang", "intent", "predicted", "confidence")} for r in rows
+    ]
+    path = args.out / (f"{name}-fold{args.only_fold}.json" if args.only_fold else f"{name}.json")
+    path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"written to {path}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("configs", nargs="+", type=Path)
@@ -348,6 +398,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--set", action="append", default=[], metavar="COMPONENT.OPTION=VALUE")
+    parser.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="OPTION=V1,V2",
+        help="classifier variants sharing one featurization per fold (e.g. C=1,3,10)",
+    )
+    parser.add_argument(
+        "--only-fold",
+        type=int,
+        help="evaluate this fold alone (1..folds): a dev split, k times faster",
+    )
     parser.add_argument("--name", help="name of the result (default: the config's stem)")
     parser.add_argument("--temperature", action="store_true", help="fit a softmax temperature")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "nlu-cv")
@@ -368,46 +430,29 @@ def main(argv: list[str] | None = None) -> int:
     overrides = parse_overrides(args.set)
     args.out.mkdir(parents=True, exist_ok=True)
     for config in args.configs:
-        name = args.name or config.stem
         steps = pipeline_of(config, overrides)
-        print(f"\n{name}: " + " -> ".join(s["name"].rsplit(".", 1)[-1] for s in steps))
-        predictions, cpu = run_folds(steps, examples, full_data, fold, args.folds)
-        rows = summarise(examples, predictions)
-        for row, prediction in zip(rows, predictions, strict=True):
-            row["ranking"] = prediction["ranking"]
-        result: dict[str, Any] = {
-            "config": str(config),
-            "overrides": args.set,
-            "folds": args.folds,
-            "seed": args.seed,
-            "cpu_seconds": [round(c, 1) for c in cpu],
-        }
-        variants = [(name, rows)]
-        if args.temperature:
-            best = min(
-                (t / 10 for t in range(3, 31)),
-                key=lambda t: sum(
-                    -math.log(max(r["p_true"], 1e-6)) for r in with_temperature(rows, t)
-                ),
-            )
-            result["temperature"] = best
-            variants.append((f"{name} at temperature {best:.1f}", with_temperature(rows, best)))
-        for label, variant in variants:
-            by_lang = {
-                lang: figures([r for r in variant if r["lang"] == lang])
-                for lang in sorted(counts, key=lambda c: (c not in ("fr", "en"), c != "fr", c))
-            }
-            by_lang["all"] = figures(variant)
-            print_report(label, by_lang, cpu)
-            result.setdefault("languages", by_lang)
-            if label != name:
-                result["languages_at_temperature"] = by_lang
-        result["predictions"] = [
-            {k: r[k] for k in ("text", "lang", "intent", "predicted", "confidence")} for r in rows
-        ]
-        path = args.out / f"{name}.json"
-        path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        print(f"written to {path}")
+        *featurizers, classifier = steps
+        variants = [(args.name or config.stem, classifier)]
+        for item in args.grid:
+            option, _, raw = item.partition("=")
+            variants = [
+                (f"{name}-{option}{value}", {**step, option: yaml.safe_load(value)})
+                for name, step in variants
+                for value in raw.split(",")
+            ]
+        print(
+            f"\n{config}: "
+            + " -> ".join(s["name"].rsplit(".", 1)[-1] for s in steps)
+            + f"; variants: {', '.join(name for name, _ in variants)}"
+        )
+        parts = [args.only_fold - 1] if args.only_fold else list(range(args.folds))
+        predictions, featurizing, fitting = run_folds(
+            featurizers, [step for _, step in variants], examples, full_data, fold, parts
+        )
+        for (name, step), variant_predictions, cpu in zip(
+            variants, predictions, fitting, strict=True
+        ):
+            report(name, config, step, args, examples, variant_predictions, featurizing, cpu)
     return 0
 
 
