@@ -79,6 +79,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):  # type: ignore[
         self.intercept: npt.NDArray[np.float64] = np.zeros(0)
         self.idf: list[npt.NDArray[np.float64]] = []  # one per featurizer, in pipeline order
         self.widths: list[int] = []
+        self._coef_t: npt.NDArray[np.float64] | None = None
 
     @classmethod
     def create(
@@ -115,20 +116,34 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):  # type: ignore[
             matrices.append(sp.vstack(column, format="csr", dtype=np.float64))
         return matrices
 
+    def _scaled(self, matrix: sp.csr_matrix, idf: npt.NDArray[np.float64]) -> sp.csr_matrix:
+        """One featurizer's rows, tf-idf weighted and of unit length."""
+        # On the stored values directly: per message, building diagonal matrices as wide as
+        # the vocabulary cost more than the prediction itself.
+        matrix = sp.csr_matrix(matrix, dtype=np.float64, copy=True)
+        matrix.sum_duplicates()
+        if self.config["sublinear_tf"]:
+            np.log(matrix.data, out=matrix.data)
+            matrix.data += 1.0
+        if self.config["tfidf"]:
+            matrix.data *= idf[matrix.indices]
+        per_row = np.diff(matrix.indptr)
+        rows = np.repeat(np.arange(matrix.shape[0]), per_row)
+        norms = np.sqrt(np.bincount(rows, weights=matrix.data**2, minlength=matrix.shape[0]))
+        norms[norms == 0.0] = 1.0
+        matrix.data /= np.repeat(norms, per_row)
+        return matrix
+
     def _weighted(self, matrices: list[sp.csr_matrix]) -> sp.csr_matrix:
         """Tf-idf weighted, each featurizer's part of unit length, side by side."""
-        parts = []
-        for matrix, idf in zip(matrices, self.idf, strict=True):
-            matrix = matrix.copy()
-            if self.config["sublinear_tf"]:
-                np.log(matrix.data, out=matrix.data)
-                matrix.data += 1.0
-            if self.config["tfidf"]:
-                matrix = matrix @ sp.diags(idf)
-            norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-            norms[norms == 0.0] = 1.0
-            parts.append(sp.diags(1.0 / norms) @ matrix)
+        parts = [self._scaled(m, idf) for m, idf in zip(matrices, self.idf, strict=True)]
         return sp.hstack(parts, format="csr") if parts else sp.csr_matrix((0, 0))
+
+    def _weights_by_feature(self) -> npt.NDArray[np.float64]:
+        """The weights as (features x classes), row-major: what X @ W reads without copying."""
+        if self._coef_t is None or self._coef_t.shape[::-1] != self.coef.shape:
+            self._coef_t = np.ascontiguousarray(self.coef.T)
+        return self._coef_t
 
     # ------------------------------------------------------------------ training
 
@@ -167,7 +182,14 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):  # type: ignore[
 
     def predict_proba(self, messages: list[Message]) -> npt.NDArray[np.float64]:
         """The probability of each class (columns in `self.classes` order) per message."""
-        logits = self._weighted(self._raw_matrices(messages)) @ self.coef.T + self.intercept
+        weights = self._weights_by_feature()
+        logits = np.tile(self.intercept, (len(messages), 1)).astype(np.float64)
+        start = 0
+        # Featurizer by featurizer, against its rows of the weights: no side-by-side matrix.
+        for matrix, idf in zip(self._raw_matrices(messages), self.idf, strict=True):
+            width = matrix.shape[1]
+            logits += self._scaled(matrix, idf) @ weights[start : start + width]
+            start += width
         logits = np.asarray(logits) / float(self.config["temperature"])
         if len(self.classes) == 2:  # scikit-learn's binary case: one column of logits
             positive = 1.0 / (1.0 + np.exp(-logits[:, 0]))

@@ -162,3 +162,31 @@ def test_an_untrained_model_loads_and_predicts_nothing(storage: LocalModelStorag
     message = Message(data={"text": "bonjour"})
     loaded.process([message])
     assert message.get("intent") is None
+
+
+@pytest.mark.parametrize("sublinear_tf", [False, True])
+def test_predictions_are_those_of_the_weighted_features_times_the_weights(
+    featurizers: Featurizers, sublinear_tf: bool
+) -> None:
+    """The prediction path (per featurizer, no wide diagonal matrices) computes what the
+    textbook does: tf-idf, each featurizer's part of unit length, side by side, times the
+    weights, softmax at the temperature."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    classifier = trained(featurizers, sublinear_tf=sublinear_tf, temperature=0.9)
+    messages = [Message(data={"text": t}) for t in ("Bonjour !", "je veux partir", "zzz", "oui")]
+    featurizers.process(messages)
+    parts = []
+    for matrix, idf in zip(classifier._raw_matrices(messages), classifier.idf, strict=True):
+        matrix = matrix.astype(np.float64)
+        if sublinear_tf:
+            matrix.data = np.log(matrix.data) + 1.0
+        matrix = matrix @ sp.diags(idf)
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        norms[norms == 0.0] = 1.0
+        parts.append(sp.diags(1.0 / norms) @ matrix)
+    logits = (sp.hstack(parts) @ classifier.coef.T + classifier.intercept) / 0.9
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(classifier.predict_proba(messages), expected, rtol=1e-9)
