@@ -23,11 +23,6 @@ Speed-ups that change no behaviour:
   collector's reach (`gc.freeze()`): each full collection walked them all, a pause of
   ~400 ms in the middle of whatever messages were being answered (measured here: 400 ms
   before, under 1 ms after). They live as long as the model anyway.
-- `LogisticRegressionClassifier` multiplies each message by its weights stored row-major:
-  scipy then copies the whole transposed matrix (intents x 26,000 features, 6 MB) on every
-  prediction, and its `_create_X` stacks each message's sparse features with an empty dense
-  matrix. The weights are kept column-major after loading (the same numbers, no copy) and a
-  message without dense features is used as it is.
 - Each message's sparse features from the featurizers are joined with scipy's generic
   `hstack` (`bmat`: checks and index-dtype searches), four times per message: the same COO
   matrix is built by concatenating the index and value arrays.
@@ -71,8 +66,7 @@ def resolve(target: str) -> Any:
     found: Any = importlib.import_module(module_name)
     for part in path.split("."):
         found = getattr(found, part)
-    # A classmethod is looked up as a new bound method each time: its function is the same.
-    return getattr(found, "__func__", found)
+    return found
 
 
 def source_digest(target: str) -> str:
@@ -166,38 +160,6 @@ def _freeze_after_model_load() -> None:
     Agent.load_model = load_model
 
 
-def _lean_logistic_regression() -> None:
-    import numpy as np
-    from rasa.nlu.classifiers.logistic_regression_classifier import (
-        LogisticRegressionClassifier,
-    )
-    from rasa.shared.nlu.constants import TEXT
-    from scipy.sparse import csr_matrix, vstack
-
-    original_load = LogisticRegressionClassifier.load.__func__
-    original_create_x = LogisticRegressionClassifier._create_X
-
-    def load(cls: type, *args: Any, **kwargs: Any) -> LogisticRegressionClassifier:
-        loaded = original_load(cls, *args, **kwargs)
-        clf = getattr(loaded, "clf", None)
-        if clf is not None and hasattr(clf, "coef_"):
-            # X @ coef_.T reads coef_.T row by row: column-major storage makes that a view.
-            clf.coef_ = np.asfortranarray(clf.coef_)
-        return loaded
-
-    def create_x(self: LogisticRegressionClassifier, messages: list[Any]) -> csr_matrix:
-        rows = []
-        for message in messages:
-            sparse = message.get_sparse_features(attribute=TEXT)[1]
-            if sparse is None or message.get_dense_features(attribute=TEXT)[1] is not None:
-                return original_create_x(self, messages)
-            rows.append(csr_matrix(sparse.features))
-        return rows[0] if len(rows) == 1 else vstack(rows, format="csr")
-
-    LogisticRegressionClassifier.load = classmethod(load)
-    LogisticRegressionClassifier._create_X = create_x
-
-
 def _lean_sparse_feature_joins() -> None:
     import numpy as np
     from rasa.shared.nlu.training_data.features import Features
@@ -283,9 +245,6 @@ def _conversation_language() -> None:
 
 
 _PARSE_MESSAGE: Final = "rasa.core.processor:MessageProcessor.parse_message"
-_LOGISTIC_REGRESSION: Final = (
-    "rasa.nlu.classifiers.logistic_regression_classifier:LogisticRegressionClassifier."
-)
 
 PATCHES: Final[tuple[Patch, ...]] = (
     Patch(
@@ -304,14 +263,6 @@ PATCHES: Final[tuple[Patch, ...]] = (
         "model-frozen-after-load",
         {"rasa.core.agent:Agent.load_model": "f4c1ab4c5c7af634"},
         _freeze_after_model_load,
-    ),
-    Patch(
-        "logistic-regression-without-copies",
-        {
-            _LOGISTIC_REGRESSION + "load": "2d8ec27bf0582219",
-            _LOGISTIC_REGRESSION + "_create_X": "6f50b5eef8a879c4",
-        },
-        _lean_logistic_regression,
     ),
     Patch(
         "sparse-features-joined-without-bmat",
