@@ -16,7 +16,9 @@ Speed-ups that change no behaviour:
   class found for a type name is remembered.
 - The tracker sent with every action call (all the session's events) was encoded with
   the standard `json` module, a tenth of the server's time: `ujson` (a dependency of
-  Rasa's) encodes the same JSON several times faster.
+  Rasa's) encodes the same JSON several times faster. Each call also opened a new HTTP
+  session and connection to the action server: one session per endpoint and event loop is
+  kept, with its connections (idle ones closed after 2 s).
 - Each prediction rebuilt the "minimal" graph schema of its targets (a recursive walk of
   the model's graph): it is the same for the same targets, so it is kept.
 - After the model is loaded, its ~740,000 Python objects are moved out of the garbage
@@ -26,6 +28,10 @@ Speed-ups that change no behaviour:
 - Each message's sparse features from the featurizers are joined with scipy's generic
   `hstack` (`bmat`: checks and index-dtype searches), four times per message: the same COO
   matrix is built by concatenating the index and value arrays.
+- The RulePolicy checks every memorised rule against the conversation's last state on each
+  prediction: once its model is loaded, its rules are filed by the intent or previous
+  action their last turn requires (bot/rule_index.py), and only those that can match are
+  checked, by Rasa's own check; the same rules are found.
 
 Behaviour of the assistant (their own modules):
 - a typed choice ("3", a title) is parsed as the choice's payload (bot/typed_choices.py);
@@ -40,7 +46,7 @@ import importlib
 import inspect
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 logger = logging.getLogger(__name__)
@@ -58,6 +64,8 @@ class Patch:
     # source in RECORDED_WITH_RASA (`source_digest`).
     replaces: Mapping[str, str]
     apply: Callable[[], None]
+    # Functions left as they are whose behaviour the patch relies on, digests as above.
+    relies_on: Mapping[str, str] = field(default_factory=dict)
 
 
 def resolve(target: str) -> Any:
@@ -209,6 +217,7 @@ def _cache_minimal_graph_schemas() -> None:
 
 
 def _fast_json_requests() -> None:
+    import asyncio
     import functools
 
     import aiohttp
@@ -218,7 +227,7 @@ def _fast_json_requests() -> None:
     # Like json.dumps: ASCII escapes, "/" left alone.
     dumps = functools.partial(ujson.dumps, ensure_ascii=True, escape_forward_slashes=False)
 
-    def session(self: EndpointConfig) -> aiohttp.ClientSession:
+    def new_session(self: EndpointConfig) -> aiohttp.ClientSession:
         auth = None
         if self.basic_auth:
             auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
@@ -227,9 +236,78 @@ def _fast_json_requests() -> None:
             auth=auth,
             timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
             json_serialize=dumps,
+            # Idle connections are closed before the action server's own 5 s (Sanic's
+            # KEEP_ALIVE_TIMEOUT) so that a request never goes out on one it is closing.
+            connector=aiohttp.TCPConnector(keepalive_timeout=KEPT_CONNECTION_IDLE_S),
         )
 
+    def session(self: EndpointConfig) -> _KeptSession:
+        sessions: dict[asyncio.AbstractEventLoop, aiohttp.ClientSession] = self.__dict__.setdefault(
+            "_kept_sessions", {}
+        )
+        loop = asyncio.get_running_loop()
+        found = sessions.get(loop)
+        if found is None or found.closed:
+            found = sessions[loop] = new_session(self)
+        return _KeptSession(found)
+
     EndpointConfig.session = session
+
+
+# Seconds an idle connection to an endpoint (the action server) is kept for the next call.
+KEPT_CONNECTION_IDLE_S: Final = 2.0
+
+
+class _KeptSession:
+    """`async with` gives an endpoint's kept session and leaves it open for the next call."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> Any:
+        return self._session
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+def _index_loaded_rules() -> None:
+    from rasa.core.policies.memoization import MemoizationPolicy
+    from rasa.core.policies.rule_policy import (
+        RULES,
+        RULES_FOR_LOOP_UNHAPPY_PATH,
+        RulePolicy,
+    )
+    from rasa.shared.core.constants import SHOULD_NOT_BE_SET
+
+    from bot.rule_index import RuleIndex
+
+    load = MemoizationPolicy.load.__func__
+    original_possible_keys = RulePolicy._get_possible_keys
+
+    def load_indexed(cls: type[RulePolicy], *args: Any, **kwargs: Any) -> RulePolicy:
+        policy = load(cls, *args, **kwargs)
+        # Only a loaded policy is indexed: training changes its lookup as it goes.
+        policy.__dict__["_rule_indexes"] = {
+            id(policy.lookup[name]): RuleIndex.build(
+                policy.lookup[name], policy._rule_key_to_state, SHOULD_NOT_BE_SET
+            )
+            for name in (RULES, RULES_FOR_LOOP_UNHAPPY_PATH)
+            if name in policy.lookup
+        }
+        return policy
+
+    def _get_possible_keys(
+        self: RulePolicy, lookup: dict[str, str], states: list[dict[str, Any]]
+    ) -> set[str]:
+        index: RuleIndex | None = self.__dict__.get("_rule_indexes", {}).get(id(lookup))
+        if index is None or index.lookup is not lookup or not states:
+            found: set[str] = original_possible_keys(self, lookup, states)
+            return found
+        return index.possible_keys(states, self._is_rule_applicable)
+
+    RulePolicy.load = classmethod(load_indexed)
+    RulePolicy._get_possible_keys = _get_possible_keys
 
 
 def _typed_choices() -> None:
@@ -279,9 +357,21 @@ PATCHES: Final[tuple[Patch, ...]] = (
         _cache_minimal_graph_schemas,
     ),
     Patch(
-        "action-calls-encoded-with-ujson",
+        "action-calls-encoded-with-ujson-on-kept-connections",
         {"rasa.utils.endpoints:EndpointConfig.session": "e55aa13d9d4fb4bc"},
         _fast_json_requests,
+    ),
+    Patch(
+        "loaded-rules-indexed",
+        {
+            "rasa.core.policies.rule_policy:RulePolicy.load": "9786fbb945cffab6",
+            "rasa.core.policies.rule_policy:RulePolicy._get_possible_keys": "2915fd81711e194c",
+        },
+        _index_loaded_rules,
+        relies_on={
+            "rasa.core.policies.rule_policy:RulePolicy._is_rule_applicable": "64a108b016b46e57",
+            "rasa.core.policies.rule_policy:RulePolicy._does_rule_match_state": "d3109c1a97de319c",
+        },
     ),
     # Before the language plan: a typed choice is its payload, not words in a language.
     Patch("typed-choices", {_PARSE_MESSAGE: "b98d8e49b9f2c433"}, _typed_choices),

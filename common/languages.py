@@ -61,7 +61,13 @@ class Languages:
 
 def load_languages(locales_dir: Path = LOCALES_DIR) -> Languages:
     """Read and validate locales/languages.yml (cached per directory)."""
-    return _load_languages(Path(locales_dir).resolve())
+    return _load_languages(_resolved(Path(locales_dir)))
+
+
+@lru_cache(maxsize=32)
+def _resolved(path: Path) -> Path:
+    # Resolving walks the file system; the assistant asks for the table on every message.
+    return path.resolve()
 
 
 @lru_cache(maxsize=8)

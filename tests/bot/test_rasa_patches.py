@@ -25,14 +25,18 @@ import importlib, json, pkgutil
 import bot
 from bot import rasa_patches, serve
 targets = sorted({t for patch in rasa_patches.PATCHES for t in patch.replaces})
-digests = {t: rasa_patches.source_digest(t) for t in targets}
-before = {t: rasa_patches.resolve(t) for t in targets}
+relied_on = sorted({t for patch in rasa_patches.PATCHES for t in patch.relies_on})
+digests = {t: rasa_patches.source_digest(t) for t in targets + relied_on}
+def now(target):
+    found = rasa_patches.resolve(target)
+    return getattr(found, "__func__", found)  # a classmethod is a new bound method each time
+before = {t: now(t) for t in targets}
 modules = [found.name for found in pkgutil.walk_packages(bot.__path__, "bot.")]
 for name in modules:
     importlib.import_module(name)
-after_imports = [t for t in targets if rasa_patches.resolve(t) is not before[t]]
+after_imports = [t for t in targets if now(t) is not before[t]]
 applied = serve.start_up()
-after_start_up = [t for t in targets if rasa_patches.resolve(t) is not before[t]]
+after_start_up = [t for t in targets if now(t) is not before[t]]
 print(json.dumps({"digests": digests, "modules": modules, "after_imports": after_imports,
                   "applied": applied, "after_start_up": after_start_up}))
 """
@@ -56,7 +60,7 @@ def test_each_patch_fits_the_upstream_function_it_replaces(fresh):
     changed = [
         f"{target} (patch {patch.name})"
         for patch in rasa_patches.PATCHES
-        for target, digest in patch.replaces.items()
+        for target, digest in {**patch.replaces, **patch.relies_on}.items()
         if fresh["digests"][target] != digest
     ]
     assert not changed, (
@@ -139,14 +143,16 @@ def test_events_still_resolve_by_type():
 def test_action_calls_are_the_same_json():
     from rasa.utils.endpoints import EndpointConfig
 
-    rasa_patches.apply(["action-calls-encoded-with-ujson"])
+    rasa_patches.apply(["action-calls-encoded-with-ujson-on-kept-connections"])
     body = {"text": "Amina / حسن", "n": 1.5, "slots": {"a": None, "b": [True]}}
 
     async def encoded() -> str:
         endpoint = EndpointConfig("http://127.0.0.1:1", headers={"Authorization": "Bearer x"})
         async with endpoint.session() as session:
             assert session.headers["Authorization"] == "Bearer x"
-            return str(session._json_serialize(body))
+            encoded = str(session._json_serialize(body))
+        await session.close()
+        return encoded
 
     assert json.loads(asyncio.run(encoded())) == body
     assert asyncio.run(encoded()) == json.dumps(body, separators=(",", ":"))
@@ -195,3 +201,41 @@ def test_sparse_features_are_joined_as_scipy_joins_them():
         mismatched.combine_with_features(
             Features(random(3, 3, format="coo"), "sequence", "text", "b")
         )
+
+
+def test_action_calls_keep_their_connection_and_answer_the_same():
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    rasa_patches.apply(["action-calls-encoded-with-ujson-on-kept-connections"])
+    clients: list[tuple[str, int]] = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        clients.append(request.transport.get_extra_info("peername"))
+        return web.json_response({"events": [], "got": await request.json()})
+
+    async def calls() -> list:
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        try:
+            answers = [await endpoint.request(json={"n": n}) for n in range(5)]
+            # Past the idle time, the kept connection is dropped and a new one made.
+            await asyncio.sleep(rasa_patches.KEPT_CONNECTION_IDLE_S + 0.5)
+            answers.append(await endpoint.request(json={"n": 5}))
+        finally:
+            for session in endpoint.__dict__["_kept_sessions"].values():
+                await session.close()
+            await runner.cleanup()
+        return answers
+
+    answers = asyncio.run(calls())
+    assert [answer["got"] for answer in answers] == [{"n": n} for n in range(6)]
+    # One connection for the five calls in a row (Rasa opened one per call), a new one after.
+    assert len(set(clients[:5])) == 1
+    assert clients[5] != clients[0]
