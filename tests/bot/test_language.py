@@ -213,6 +213,38 @@ def test_pashto_as_typed_on_persian_keyboards_and_its_spelling(text: str, langua
 @pytest.mark.parametrize(
     ("text", "language"),
     [
+        # Arabic loans both languages use say nothing between them: the small word decides.
+        ("وقت لرم", "ps"),
+        ("وقت دارم", "prs"),
+        ("مریض یم", "ps"),
+        ("مریض استم", "prs"),  # Afghan Dari's colloquial copula
+        ("اقامت می ختم شو", "ps"),
+        ("اقامتم ختم شد", "prs"),
+        ("کار شته که نه", "ps"),  # که is Pashto's "or" too
+        ("زۀ کار غواړم", "ps"),  # the schwa written ۀ
+        ("دا څه دے", "ps"),  # Pashto on an Urdu keyboard
+        ("کاغذونه", "ps"),  # a plural in -ونه
+        ("وولیکه", "ps"),  # the perfective و- before a verb in و-
+    ],
+)
+def test_shared_loans_count_for_both_and_small_words_decide(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+@pytest.mark.parametrize("text", ["سلام", "کار", "نه نه", "مهربانی", "وقت", "تشکر"])
+def test_words_dari_and_pashto_share_keep_the_conversation_language(text: str) -> None:
+    # Whichever of the two identify() names, a message of shared words never moves the
+    # language: the conversation's wins, and at the start the channel's hint does.
+    for current in ("prs", "ps"):
+        verdict = decide(current, text, available=CODES)
+        assert (verdict.action, verdict.language) == (Action.KEEP, current), (current, verdict)
+        verdict = decide(None, text, hint=current, available=CODES)
+        assert (verdict.action, verdict.language) == (Action.SWITCH, current), (current, verdict)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
         ("wich region", "en"),  # one letter missing from a listed word
         ("hellooo", "en"),  # letters repeated
         ("jai 3 gosses", "fr"),  # "jai" is Bengali in Latin letters too: "gosses" decides
