@@ -355,6 +355,7 @@ def _within_arabic(text: str, tokens: list[str]) -> tuple[str, float, str]:
         "ps": persian
         + _letter_weight(text, _PS_LETTERS, STRONG_LETTER)
         + _letter_weight(text, _PS_URDU_KEYBOARD, FAMILY_LETTER)
+        + FAMILY_LETTER * min(sum(_is_pashto_schwa(token) for token in tokens), LETTER_CAP)
         + _pashto_endings(
             tokens, persian > 0 or any(fold("arabic", t) in persian_words for t in tokens)
         ),
@@ -362,6 +363,13 @@ def _within_arabic(text: str, tokens: list[str]) -> tuple[str, float, str]:
         "ar": arabic,
     }
     return _resolve("arabic", tokens, letters)
+
+
+def _is_pashto_schwa(token: str) -> bool:
+    """A short word ending in ۀ, Pashto's schwa ("زۀ", "کۀ", "څۀ", "ښۀ"): Dari writes ۀ only
+    for the ezafe of a noun in -ه ("خانۀ من")."""
+    letters = [char for char in token if char.isalpha()]
+    return len(letters) <= 2 and token.endswith(("ۀ", "ه\u0654"))
 
 
 def _pashto_endings(tokens: list[str], persian: bool) -> float:

@@ -61,9 +61,16 @@ _ARABIC_FOLD: Final[Mapping[str, str]] = {
 }
 # The second, loose look-up of a word no list has as typed. Pashto letters a Persian keyboard
 # lacks, typed as a Persian letter that looks or sounds like them: a listed Pashto word is
-# also found with these (after `fold`, which made ږ ژ and ګ گ): "پوهیزم", "پوهیرم" for
-# "پوهیږم", "سنگه" for "څنګه", "ملکری" for "ملګری", "زم" for "ځم".
-_KEYBOARD_SUBSTITUTES: Final[Mapping[str, str]] = {"ژ": "زر", "ځ": "زج", "څ": "سچ", "گ": "ک"}
+# also found with these (after `fold`, which made ږ ژ, ښ ش and ګ گ): "پوهیزم", "پوهیرم" for
+# "پوهیږم", "سنگه" for "څنګه", "ملکری" for "ملګری", "زم" for "ځم"; and as the north-east
+# (Nangarhar, Kunar) says and types ږ and ښ, g and kh: "پوهیگم", "خه" for "ښه".
+_KEYBOARD_SUBSTITUTES: Final[Mapping[str, str]] = {
+    "ژ": "زرگ",
+    "ځ": "زج",
+    "څ": "سچ",
+    "گ": "ک",
+    "ش": "خ",
+}
 # Latin letters repeated for emphasis or by a sticky key ("merciii", "pleeease", "okk"): both
 # the word and the lists are looked up with runs of a letter made one.
 _REPEATED: Final = re.compile(r"(.)\1+")

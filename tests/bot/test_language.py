@@ -225,6 +225,9 @@ def test_pashto_as_typed_on_persian_keyboards_and_its_spelling(text: str, langua
         ("دا څه دے", "ps"),  # Pashto on an Urdu keyboard
         ("کاغذونه", "ps"),  # a plural in -ونه
         ("وولیکه", "ps"),  # the perfective و- before a verb in و-
+        ("کۀ کار وی", "ps"),  # a short word in ۀ: Pashto's schwa (Dari's ۀ is an ezafe)
+        ("نه پوهیگم", "ps"),  # ږ typed گ, as the north-east says it (پوهیږم)
+        ("خه ده", "ps"),  # ښ typed خ (ښه)
     ],
 )
 def test_shared_loans_count_for_both_and_small_words_decide(text: str, language: str) -> None:
