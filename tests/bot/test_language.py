@@ -421,11 +421,11 @@ def test_dev_set(path: Path) -> None:
 # The held-out target (≥ 97 % on 1–5 words in every language) is reported, and met or not
 # in the closing notes; what the test holds is what a person would notice: no message that
 # must not switch ever does, a wrong guess is never clear enough to switch alone, and no
-# language falls below its floor: one message below what it met on 2026-12-01 (ps 31/33, bn
-# 32/33, fr and en 30/30, every other language all right), so that one new miss is no failure
-# but a fall is.
+# language falls below its floor: one message below what it met on 2026-12-01 (bn 32/33, fr
+# and en 30/30, every other language all right; ps 33/33 since the shared loans and Pashto
+# spellings of branch s4-langid, 31/33 before), so that one new miss is no failure but a fall is.
 HELD_OUT_FLOOR = 0.93
-HELD_OUT_FLOORS = {"ps": 0.90}
+HELD_OUT_FLOORS = {"ps": 0.96}
 
 
 @pytest.mark.skipif(not DEFAULT_FILE.exists(), reason=f"{DEFAULT_FILE} not there yet")
