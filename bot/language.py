@@ -108,6 +108,8 @@ _UK_LETTERS: Final = frozenset("іїєґ")
 _RU_LETTERS: Final = frozenset("ыэъё")
 _UK_APOSTROPHE: Final = re.compile(r"(?<=[а-яіїєґ])['’ʼ](?=[а-яіїєґ])")
 _PS_LETTERS: Final = frozenset("ټډړږښګڼېۍځڅ")
+# Pashto typed on an Urdu keyboard, as in Pakistan ("دے", "کوے"): no other language here has ے.
+_PS_URDU_KEYBOARD: Final = frozenset("ےۓ")
 _PERSIAN_LETTERS: Final = frozenset("پچژگ")  # Dari and Pashto, never Arabic
 _PERSIAN_KEYBOARD: Final = frozenset("یک")  # U+06CC, U+06A9: Persian/Pashto keyboards
 _ARABIC_LETTERS: Final = frozenset("ةىأإؤڭڨ")  # hardly in Dari or Pashto (ئ is Pashto too)
@@ -352,6 +354,8 @@ def _within_arabic(text: str, tokens: list[str]) -> tuple[str, float, str]:
     letters = {
         "ps": persian
         + _letter_weight(text, _PS_LETTERS, STRONG_LETTER)
+        + _letter_weight(text, _PS_URDU_KEYBOARD, FAMILY_LETTER)
+        + FAMILY_LETTER * min(sum(_is_pashto_schwa(token) for token in tokens), LETTER_CAP)
         + _pashto_endings(
             tokens, persian > 0 or any(fold("arabic", t) in persian_words for t in tokens)
         ),
@@ -361,6 +365,13 @@ def _within_arabic(text: str, tokens: list[str]) -> tuple[str, float, str]:
     return _resolve("arabic", tokens, letters)
 
 
+def _is_pashto_schwa(token: str) -> bool:
+    """A short word ending in ۀ, Pashto's schwa ("زۀ", "کۀ", "څۀ", "ښۀ"): Dari writes ۀ only
+    for the ezafe of a noun in -ه ("خانۀ من")."""
+    letters = [char for char in token if char.isalpha()]
+    return len(letters) <= 2 and token.endswith(("ۀ", "ه\u0654"))
+
+
 def _pashto_endings(tokens: list[str], persian: bool) -> float:
     """Pashto spelling at the end of words, in a Dari or Pashto message (`persian`).
 
@@ -368,12 +379,18 @@ def _pashto_endings(tokens: list[str], persian: bool) -> float:
     keyboard has no ي and an Arabic one types it everywhere ("ميخواهم"), so a final ي and no
     other one is Pashto. A final ئ is Pashto's second person plural and imperative ("وکړئ",
     "ووایئ", "راشئ"), never Dari's, and so are the oblique plurals in -انو/-ونو ("ماشومانو",
-    "کورونو"; Dari says -ها, -ان).
+    "کورونو"; Dari says -ها, -ان), and so are the plurals in -ونه ("کاغذونه", "کورونه"; not
+    Dari's -گونه, "هرگونه") and the perfective و- before a verb in و- or ا- ("ووایه", "ووهه",
+    "وولیکه": no Dari word starts with وو).
     """
     if not persian:
         return 0.0
     endings = sum(token.endswith("ئ") for token in tokens)
     endings += sum(len(token) >= 5 and token.endswith(("انو", "ونو")) for token in tokens)
+    endings += sum(
+        len(token) >= 6 and token.endswith("ونه") and not token.endswith("گونه") for token in tokens
+    )
+    endings += sum(len(token) >= 4 and token.startswith("وو") for token in tokens)
     if not any("ي" in token[:-1] for token in tokens) and not any("ك" in t for t in tokens):
         endings += sum(token.endswith("ي") for token in tokens)
     return KEYBOARD_LETTER * min(endings, LETTER_CAP)

@@ -50,18 +50,36 @@ _ARABIC_FOLD: Final[Mapping[str, str]] = {
     "ې": "ی",
     "ۍ": "ی",
     "ئ": "ی",
+    # Pashto's schwa written ۀ (or ە), and Pashto typed on an Urdu keyboard (ے ہ ھ): "زۀ",
+    # "کۀ", "دے", "ښہ" are the listed words.
+    "ۀ": "ه",
+    "ە": "ه",
+    "ہ": "ه",
+    "ھ": "ه",
+    "ے": "ی",
+    "ۓ": "ی",
 }
 # The second, loose look-up of a word no list has as typed. Pashto letters a Persian keyboard
 # lacks, typed as a Persian letter that looks or sounds like them: a listed Pashto word is
-# also found with these (after `fold`, which made ږ ژ and ګ گ): "پوهیزم", "پوهیرم" for
-# "پوهیږم", "سنگه" for "څنګه", "ملکری" for "ملګری", "زم" for "ځم".
-_KEYBOARD_SUBSTITUTES: Final[Mapping[str, str]] = {"ژ": "زر", "ځ": "زج", "څ": "سچ", "گ": "ک"}
+# also found with these (after `fold`, which made ږ ژ, ښ ش and ګ گ): "پوهیزم", "پوهیرم" for
+# "پوهیږم", "سنگه" for "څنګه", "ملکری" for "ملګری", "زم" for "ځم"; and as the north-east
+# (Nangarhar, Kunar) says and types ږ and ښ, g and kh: "پوهیگم", "خه" for "ښه".
+_KEYBOARD_SUBSTITUTES: Final[Mapping[str, str]] = {
+    "ژ": "زرگ",
+    "ځ": "زج",
+    "څ": "سچ",
+    "گ": "ک",
+    "ش": "خ",
+}
 # Latin letters repeated for emphasis or by a sticky key ("merciii", "pleeease", "okk"): both
 # the word and the lists are looked up with runs of a letter made one.
 _REPEATED: Final = re.compile(r"(.)\1+")
 # How a phrase is cut into words, as bot/language.py cuts messages (at spaces and apostrophes).
 _WORD_CUT: Final = re.compile(r"[^\W_]+")
-_HARAKAT: Final = frozenset("\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0670\u0640")
+# Vowel marks, tatweel and the hamza written as a mark above or below (ه + U+0654 for ۀ).
+_HARAKAT: Final = frozenset(
+    "\u064b\u064c\u064d\u064e\u064f\u0650\u0651\u0652\u0654\u0655\u0670\u0640"
+)
 
 
 @dataclass(frozen=True)

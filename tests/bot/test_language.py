@@ -213,6 +213,41 @@ def test_pashto_as_typed_on_persian_keyboards_and_its_spelling(text: str, langua
 @pytest.mark.parametrize(
     ("text", "language"),
     [
+        # Arabic loans both languages use say nothing between them: the small word decides.
+        ("وقت لرم", "ps"),
+        ("وقت دارم", "prs"),
+        ("مریض یم", "ps"),
+        ("مریض استم", "prs"),  # Afghan Dari's colloquial copula
+        ("اقامت می ختم شو", "ps"),
+        ("اقامتم ختم شد", "prs"),
+        ("کار شته که نه", "ps"),  # که is Pashto's "or" too
+        ("زۀ کار غواړم", "ps"),  # the schwa written ۀ
+        ("دا څه دے", "ps"),  # Pashto on an Urdu keyboard
+        ("کاغذونه", "ps"),  # a plural in -ونه
+        ("وولیکه", "ps"),  # the perfective و- before a verb in و-
+        ("کۀ کار وی", "ps"),  # a short word in ۀ: Pashto's schwa (Dari's ۀ is an ezafe)
+        ("نه پوهیگم", "ps"),  # ږ typed گ, as the north-east says it (پوهیږم)
+        ("خه ده", "ps"),  # ښ typed خ (ښه)
+    ],
+)
+def test_shared_loans_count_for_both_and_small_words_decide(text: str, language: str) -> None:
+    assert language_of(text) == language
+
+
+@pytest.mark.parametrize("text", ["سلام", "کار", "نه نه", "مهربانی", "وقت", "تشکر"])
+def test_words_dari_and_pashto_share_keep_the_conversation_language(text: str) -> None:
+    # Whichever of the two identify() names, a message of shared words never moves the
+    # language: the conversation's wins, and at the start the channel's hint does.
+    for current in ("prs", "ps"):
+        verdict = decide(current, text, available=CODES)
+        assert (verdict.action, verdict.language) == (Action.KEEP, current), (current, verdict)
+        verdict = decide(None, text, hint=current, available=CODES)
+        assert (verdict.action, verdict.language) == (Action.SWITCH, current), (current, verdict)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
         ("wich region", "en"),  # one letter missing from a listed word
         ("hellooo", "en"),  # letters repeated
         ("jai 3 gosses", "fr"),  # "jai" is Bengali in Latin letters too: "gosses" decides
@@ -386,11 +421,11 @@ def test_dev_set(path: Path) -> None:
 # The held-out target (≥ 97 % on 1–5 words in every language) is reported, and met or not
 # in the closing notes; what the test holds is what a person would notice: no message that
 # must not switch ever does, a wrong guess is never clear enough to switch alone, and no
-# language falls below its floor: one message below what it met on 2026-12-01 (ps 31/33, bn
-# 32/33, fr and en 30/30, every other language all right), so that one new miss is no failure
-# but a fall is.
+# language falls below its floor: one message below what it met on 2026-12-01 (bn 32/33, fr
+# and en 30/30, every other language all right; ps 33/33 since the shared loans and Pashto
+# spellings of branch s4-langid, 31/33 before), so that one new miss is no failure but a fall is.
 HELD_OUT_FLOOR = 0.93
-HELD_OUT_FLOORS = {"ps": 0.90}
+HELD_OUT_FLOORS = {"ps": 0.96}
 
 
 @pytest.mark.skipif(not DEFAULT_FILE.exists(), reason=f"{DEFAULT_FILE} not there yet")
