@@ -190,3 +190,6 @@ def test_predictions_are_those_of_the_weighted_features_times_the_weights(
     expected = np.exp(logits - logits.max(axis=1, keepdims=True))
     expected /= expected.sum(axis=1, keepdims=True)
     np.testing.assert_allclose(classifier.predict_proba(messages), expected, rtol=1e-9)
+    # One message at a time, as the server predicts: the same rows.
+    for message, row in zip(messages, expected, strict=True):
+        np.testing.assert_allclose(classifier.predict_proba([message])[0], row, rtol=1e-9)

@@ -80,7 +80,7 @@ def test_the_index_finds_the_rules_rasa_finds(policy):
     )
     checked = 0
     found = 0
-    for states in _conversations(policy, 3000):
+    for states in _conversations(policy, 1200):
         for name in (RULES, RULES_FOR_LOOP_UNHAPPY_PATH):
             lookup = policy.lookup[name]
             # A copy is not the indexed lookup: Rasa's own search runs on it.
@@ -89,7 +89,7 @@ def test_the_index_finds_the_rules_rasa_finds(policy):
             checked += 1
             found += bool(expected)
     # The comparison means something: most of these conversations match some rule.
-    assert checked >= 6000 and found > checked // 4
+    assert checked >= 2400 and found > checked // 4
 
 
 def test_the_index_checks_few_rules(policy):
