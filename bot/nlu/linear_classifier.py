@@ -192,7 +192,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):  # type: ignore[
             found = block.tocoo()
             if found.nnz:
                 columns, where = np.unique(found.col, return_inverse=True)
-                values = np.bincount(where, weights=found.data.astype(np.float64))
+                values: npt.NDArray[np.float64] = np.bincount(
+                    where, weights=found.data.astype(np.float64)
+                ).astype(np.float64)
                 if self.config["sublinear_tf"]:
                     values = np.log(values) + 1.0
                 if self.config["tfidf"]:
