@@ -17,6 +17,10 @@ WORDS_FILE: Final = Path(__file__).resolve().parent.parent / "data" / "language_
 SCRIPTS: Final = ("latin", "cyrillic", "arabic")
 # What a loan counts for its language, against 1 for a listed word.
 LOAN_WEIGHT: Final = 0.5
+# What small talk counts for the languages listing it, against 1: greetings and thanks are
+# typed in anyone's language ("slm bhai", "inshallah bhai" are Bengali), so a word of the
+# language's own outweighs them.
+SMALL_TALK_WEIGHT: Final = 0.5
 # What a word found only by the loose look-up (`loose_forms`) counts, against 1.
 LOOSE_WEIGHT: Final = 0.75
 # What a Latin word one typo away from a listed word counts ("thnks", "wich"), against 1; only
@@ -116,14 +120,16 @@ class WordLists:
         return self.all_words.get(script, frozenset())
 
     def scores(self, script: str, tokens: Iterable[str]) -> dict[str, float]:
-        """How many of the tokens each language of the script has in its list (a loan: half;
-        a word a language has only in a loose form, `loose_forms`: LOOSE_WEIGHT)."""
+        """How many of the tokens each language of the script has in its list (a loan or small
+        talk: half; a word a language has only in a loose form, `loose_forms`: LOOSE_WEIGHT)."""
         lists = self.by_script.get(script, {})
         scores = dict.fromkeys(lists, 0.0)
         looser = self.loose_by_script.get(script, {})
         for token in tokens:
             folded = fold(script, token)
             weight = LOAN_WEIGHT if folded in self.loans else 1.0
+            if folded in self.small_talk:
+                weight = min(weight, SMALL_TALK_WEIGHT)
             loose = loosen(script, folded)
             found = False
             for language, words in lists.items():
