@@ -15,8 +15,9 @@ import yaml
 
 WORDS_FILE: Final = Path(__file__).resolve().parent.parent / "data" / "language_words.yml"
 SCRIPTS: Final = ("latin", "cyrillic", "arabic")
-# What a loan counts for its language, against 1 for a listed word.
-LOAN_WEIGHT: Final = 0.5
+# What a loan counts for its language, against 1 for a listed word: two loans ("driving
+# license ache") weigh less than one word of the language they are typed in.
+LOAN_WEIGHT: Final = 0.4
 # What small talk counts for the languages listing it, against 1: greetings and thanks are
 # typed in anyone's language ("slm bhai", "inshallah bhai" are Bengali), so a word of the
 # language's own outweighs them.
@@ -99,7 +100,7 @@ class WordLists:
     borrowed: frozenset[str]
     # French phrases written as they are in any language, as folded Latin words
     borrowed_phrases: tuple[tuple[str, ...], ...]
-    # words of one language typed inside others: half a word for their language
+    # words of one language typed inside others: LOAN_WEIGHT of a word for their language
     loans: frozenset[str]
     # script -> language -> its words' loose forms (`loose_forms`), for words missed as typed
     loose_by_script: Mapping[str, Mapping[str, frozenset[str]]]
@@ -120,8 +121,9 @@ class WordLists:
         return self.all_words.get(script, frozenset())
 
     def scores(self, script: str, tokens: Iterable[str]) -> dict[str, float]:
-        """How many of the tokens each language of the script has in its list (a loan or small
-        talk: half; a word a language has only in a loose form, `loose_forms`: LOOSE_WEIGHT)."""
+        """How many of the tokens each language of the script has in its list (a loan:
+        LOAN_WEIGHT; small talk: at most SMALL_TALK_WEIGHT; a word a language has only in a
+        loose form, `loose_forms`: LOOSE_WEIGHT)."""
         lists = self.by_script.get(script, {})
         scores = dict.fromkeys(lists, 0.0)
         looser = self.loose_by_script.get(script, {})
