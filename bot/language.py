@@ -294,9 +294,15 @@ def _has_letter(token: str) -> bool:
 def _script_counts(text: str) -> dict[str, int]:
     counts: dict[str, int] = {}
     for char in text:
-        if not char.isalpha():
+        if char.isalpha():
+            script = _script_of(char)
+        elif unicodedata.category(char).startswith("M"):
+            # Bengali vowel signs are marks: "না" is a letter and a sign, as much Bengali as
+            # "ok" is Latin. (Arabic vowel marks are left out: they say nothing more.)
+            script = _script_of(char)
+            script = script if script in _SCRIPT_LANGUAGE else None
+        else:
             continue
-        script = _script_of(char)
         if script is not None:
             counts[script] = counts.get(script, 0) + 1
     return counts
@@ -307,13 +313,14 @@ def _main_script(counts: Mapping[str, int]) -> tuple[str, float]:
 
     Latin words inside another script are mostly names, places and French words ("ሰላም
     Paris", "আমি Saint-Denis এ থাকি"): the other script wins from a tenth of the letters,
-    and the Latin part only halves its share of doubt.
+    and the Latin part only halves its share of doubt. A script of one language here
+    (Bengali, Ethiopic) wins from a single letter: no one types "এ" in "Saint-Denis এ" by chance.
     """
     total = sum(counts.values())
     others = {script: count for script, count in counts.items() if script != "latin"}
     if others:
         script, count = max(others.items(), key=lambda item: item[1])
-        if count >= 2 and count >= OTHER_SCRIPT_SHARE * total:
+        if script in _SCRIPT_LANGUAGE or (count >= 2 and count >= OTHER_SCRIPT_SHARE * total):
             latin = counts.get("latin", 0) / total
             return script, (count + 0.5 * latin * total) / total
     script, count = max(counts.items(), key=lambda item: item[1])
