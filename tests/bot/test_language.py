@@ -37,6 +37,8 @@ def language_of(text: str) -> str | None:
         ("নমস্কার", "bn"),
         ("আমি কাজ খুঁজছি", "bn"),
         ("আমি Saint-Denis এ থাকি", "bn"),
+        ("Saint-Denis এ", "bn"),  # one Bengali letter: no one types it by chance
+        ("ok না", "bn"),  # a letter and a vowel sign against two Latin letters
     ],
 )
 def test_a_script_of_one_language_names_it(text: str, language: str) -> None:
@@ -182,10 +184,29 @@ def test_short_english_words_and_contractions(text: str, language: str) -> None:
         ("fatni rendez vous", "ar"),
         ("workshop kala de", "ps"),  # an English word inside counts half
         ("amake phone den", "bn"),
+        ("driving license ache", "bn"),  # two loans weigh less than one Banglish word
+        ("ami driver", "bn"),
     ],
 )
 def test_borrowed_phrases_and_loans_do_not_outweigh_the_language(text: str, language: str) -> None:
     assert language_of(text) == language
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [("slm bhai", "bn"), ("inshallah bhai", "bn"), ("salam, ami kaj chai", "bn")],
+)
+def test_small_talk_anyone_types_counts_less_than_the_language_s_own_words(
+    text: str, language: str
+) -> None:
+    assert language_of(text) == language
+
+
+def test_short_banglish_keeps_the_conversation_language() -> None:
+    # Bengali is told apart, but two words never move a French conversation.
+    verdict = decide("fr", "kaj chai", available=CODES)
+    assert verdict.identification.language == "bn"
+    assert (verdict.action, verdict.language) == (Action.KEEP, "fr")
 
 
 def test_dari_colloquial_without_listed_words_is_dari_not_pashto() -> None:
