@@ -62,6 +62,10 @@ class Lexicon:
     phrases: Mapping[str, tuple[tuple[Any, str], ...]]
     # slot -> [(value, normalised noun said with a negation)]
     without: Mapping[str, tuple[tuple[Any, str], ...]]
+    # slot -> normalised nouns of one person each, for the questions that count people
+    people: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # the slots whose count includes the person typing ("me, my wife and my mother": 3)
+    counts_speaker: frozenset[str] = frozenset()
 
 
 def _value(slot: str, raw: Any) -> Any:
@@ -100,7 +104,20 @@ def lexicon() -> Lexicon:
             found += [(value, p) for p in _phrases(entry)]
         phrases[slot] = tuple(found)
         without[slot] = tuple(nouns)
-    return Lexicon(intents, negations, post_negations, phrases, without)
+    people: dict[str, tuple[str, ...]] = {}
+    speaker: set[str] = set()
+    for slot, entry in (data.get("people") or {}).items():
+        entry = dict(entry or {})
+        if entry.pop("speaker", False):
+            speaker.add(slot)
+        people[slot] = tuple(_phrases(entry))
+    return Lexicon(intents, negations, post_negations, phrases, without, people, frozenset(speaker))
+
+
+@functools.lru_cache(maxsize=1)
+def _intent_phrases() -> frozenset[str]:
+    """Every yes / no / "I don't know" phrase of the lexicon, normalised."""
+    return frozenset(p for phrases in lexicon().intents.values() for p in phrases)
 
 
 def is_intent_word(text: str, intent: str) -> bool:
@@ -318,7 +335,9 @@ def _best(matches: list[_Match], many: bool) -> list[Any]:
         # A phrase of the slot says which answer; a yes / no word beside it only agrees
         # or hesitates ("عندي وصل": I have a receipt, "no, I'm French").
         matches = [m for m in matches if not m.generic]
-    ordered = sorted(matches, key=lambda m: (-m.length, m.generic, not m.exact, m.start))
+    # A word found exactly wins over a typo of another as long ("نمیدانم", I don't know, is
+    # one letter from "نمیتانم", I can't).
+    ordered = sorted(matches, key=lambda m: (-m.length, not m.exact, m.generic, m.start))
     if many:
         taken: list[_Match] = []
         for match in ordered:
@@ -337,6 +356,39 @@ def _best(matches: list[_Match], many: bool) -> list[Any]:
         if m.length == best.length and m.exact == best.exact and m.generic == best.generic
     }
     return [best.value] if len(rivals) == 1 else []
+
+
+def _people_count(
+    tokens: Sequence[str],
+    spec: SlotSpec,
+    phrases: Sequence[_Match],
+    number_words: Mapping[str, Mapping[str, int]] | None,
+) -> int | None:
+    """How many people a message lists ("me, my wife and my mother": 3 adults; "two boys
+    and a girl": 3 children), when it names two or more; else None.
+
+    Each noun of the slot's `people` is one person, or the number right before it; the
+    person typing counts too where the slot says so. A phrase of the slot that spans two
+    of the nouns ("husband and wife") is a count already: then this says nothing.
+    """
+    nouns = lexicon().people.get(spec.slot)
+    if not nouns:
+        return None
+    named: list[_Match] = []
+    for match in sorted(_all_matches(tokens, [(None, n) for n in nouns]), key=lambda m: -m.length):
+        if all(match.end <= other.start or match.start >= other.end for other in named):
+            named.append(match)
+    if len(named) < 2:
+        return None
+    for phrase in phrases:
+        if sum(phrase.start <= m.start and m.end <= phrase.end for m in named) >= 2:
+            return None
+    words = {w: n for by_language in (number_words or {}).values() for w, n in by_language.items()}
+    total = 1 if spec.slot in lexicon().counts_speaker else 0
+    for match in named:
+        before = tokens[match.start - 1] if match.start > 0 else ""
+        total += int(before) if before.isdigit() else words.get(before, 1)
+    return total
 
 
 def choice_value(choice: Choice, spec: SlotSpec) -> tuple[bool, Any]:
@@ -388,9 +440,14 @@ def read_answer(
     tokens = normalise(text).split()
     if not tokens:
         return False, None
-    candidates = _title_candidates(choices, spec)
+    # A title that is a yes / no word ("نه", "هو", "Yes") is read as one: a phrase of the
+    # slot beside it says more ("نه پوهېږم", I don't know: "maybe", not the title "no").
+    titles = _title_candidates(choices, spec)
+    intent_words = _intent_phrases()
+    candidates = [title for title in titles if title[1] not in intent_words]
     candidates += list(lexicon().phrases.get(spec.slot, ()))
-    yes_no = [
+    yes_no = [title for title in titles if title[1] in intent_words]
+    yes_no += [
         (value, phrase)
         for intent, value in spec.intents.items()
         for phrase in lexicon().intents.get(intent, ())
@@ -400,7 +457,12 @@ def read_answer(
     )
     matches += [replace(m, generic=True) for m in _all_matches(tokens, yes_no)]
     if spec.number_range is not None:
-        # Digits say it best ("2 kids", "nous sommes 3"); then phrases; then number words.
+        # People listed one by one ("me, my wife and my mother", "2 boys and 1 girl") are
+        # counted; else digits say it best ("2 kids", "nous sommes 3"); then phrases; then
+        # number words.
+        listed = _people_count(tokens, spec, [m for m in matches if not m.generic], number_words)
+        if listed is not None and spec.accepts(listed):
+            return True, listed
         digits = [int(t) for t in tokens if t.isdigit()]
         if digits:
             return _checked(digits[0], spec)

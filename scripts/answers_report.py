@@ -12,6 +12,7 @@ they are out of the question are counted.
 
     .venv/assistant/bin/python scripts/answers_report.py --url http://127.0.0.1:5005
     .venv/assistant/bin/python scripts/answers_report.py --stack   # starts its own stack
+    .venv/assistant/bin/python scripts/answers_report.py --stack --model models/emile.tar.gz
     .venv/assistant/bin/python scripts/answers_report.py --stack --set tests/answers/dev.yml
     .venv/assistant/bin/python scripts/answers_report.py --check   # the sets vs the lexicon
 
@@ -396,6 +397,11 @@ def main() -> int:
     )
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "answers-report.json")
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument(
+        "--model",
+        type=Path,
+        help="with --stack: serve this trained model (default: train one if the data changed)",
+    )
     args = parser.parse_args()
     problems = check_sets(args.answers)
     for problem in problems:
@@ -403,7 +409,8 @@ def main() -> int:
     if args.check:
         return 1 if problems else 0
     if args.stack:
-        with Stack(Path(tempfile.mkdtemp(prefix="emile-answers-"))) as stack:
+        workdir = Path(tempfile.mkdtemp(prefix="emile-answers-"))
+        with Stack(workdir, model=args.model.resolve() if args.model else None) as stack:
             os.environ["EMILE_REST_SECRET"] = stack.rest_secret
             report = measure(stack.rasa_url, args.workers, answers=args.answers)
     else:

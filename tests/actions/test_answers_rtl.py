@@ -68,6 +68,45 @@ def test_answers_typed_in_arabic_dari_and_pashto(nlg, slot, language, text, expe
 
 
 @pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # The people a message lists, one by one or with a number each.
+        ("adults", "prs", "من، خانمم و مادرم", 3),
+        ("adults", "ps", "زه، ښځه او مور", 3),
+        ("adults", "ar", "انا ومرتي وامي", 3),
+        ("adults", "en", "me, my wife and my mother", 3),
+        ("children", "prs", "دو پسر و یک دختر", 3),
+        ("children", "fr", "2 garcons et 1 fille", 3),
+        ("children", "en", "3 kids: two boys and a girl", 3),
+        # One person named, or a pair that is a count already: as before.
+        ("adults", "prs", "مه و خانمم", 2),
+        ("adults", "en", "husband and wife", 2),
+        ("children", "ar", "ولد و بنت", 2),
+    ],
+)
+def test_people_listed_are_counted(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # A title that is a yes / no word does not outweigh "I don't know" beside it.
+        ("ready_to_move", "ps", "نه پوهیږم لا", "maybe"),
+        # A word found exactly wins over a typo of another as long: "نمیدانم" (I don't know)
+        # is one letter from "نمیتانم" (I can't).
+        ("ready_to_move", "prs", "نمیدانم هنوز", "maybe"),
+        ("ready_to_move", "prs", "نمیتانم برم", "no"),
+        # Levels of the European framework, in any language.
+        ("french_level", "prs", "سطح A2", "basic"),
+        ("french_level", "fr", "niveau B1", "intermediate"),
+    ],
+)
+def test_yes_no_titles_typos_and_levels(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
     ("slot", "language", "text"),
     [
         ("residence_area", "ar", "xqzt blorp"),
