@@ -19,6 +19,8 @@ log loss, the most frequent confusions, and a table of (threshold, ambiguity thr
 the share of right answers refused and of wrong answers accepted. Writes the out-of-fold
 predictions and the figures to <out>/<config stem>.json. `--temperature` also fits the
 softmax temperature that minimises the out-of-fold log loss (logits from the rankings).
+`--intents LANG` also lists, for that language, every intent's examples, accuracy and the
+intents its held-back examples were taken for (to see where a language's data is short).
 """
 
 from __future__ import annotations
@@ -309,6 +311,27 @@ def print_report(name: str, by_lang: dict[str, dict[str, Any]], cpu: list[float]
         print(f"  {lang} confusions: {top}")
 
 
+def print_intents(lang: str, rows: list[dict[str, Any]]) -> None:
+    """Per intent of one language: examples, accuracy and what it was taken for."""
+    by_intent: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        if row["lang"] == lang:
+            by_intent[row["intent"]].append(row)
+    taken_for: Counter[str] = Counter(r["predicted"] for r in rows if r["lang"] == lang)
+    print(f"{lang} per intent (n, accuracy, predicted for others' examples, confused with)")
+    for intent, group in sorted(
+        by_intent.items(),
+        key=lambda kv: sum(r["predicted"] == r["intent"] for r in kv[1]) / len(kv[1]),
+    ):
+        right = sum(r["predicted"] == intent for r in group)
+        wrong = Counter(r["predicted"] for r in group if r["predicted"] != intent)
+        false_positives = taken_for[intent] - right
+        listed = ", ".join(f"{p} {c}" for p, c in wrong.most_common())
+        print(
+            f"  {intent:<24}{len(group):>4}{right / len(group):>7.2f}{false_positives:>5}  {listed}"
+        )
+
+
 def with_temperature(rows: list[dict[str, Any]], temperature: float) -> list[dict[str, Any]]:
     """Rows as if the softmax were taken at this temperature (from the top-5 rankings)."""
     out = []
@@ -380,6 +403,8 @@ def report(
         }
         by_lang["all"] = figures(variant)
         print_report(label, by_lang, cpu)
+        for lang in args.intents:
+            print_intents(lang, variant)
         result.setdefault("languages", by_lang)
         if label != name:
             result["languages_at_temperature"] = by_lang
@@ -412,6 +437,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--name", help="name of the result (default: the config's stem)")
     parser.add_argument("--temperature", action="store_true", help="fit a softmax temperature")
+    parser.add_argument(
+        "--intents",
+        action="append",
+        default=[],
+        metavar="LANG",
+        help="also list this language's accuracy and confusions intent by intent",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "nlu-cv")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
