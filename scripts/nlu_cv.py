@@ -4,6 +4,7 @@ Run in the assistant environment (nice: it fits one model per fold):
 
     nice .venv/assistant/bin/python scripts/nlu_cv.py config.yml [other configs...]
         [--folds 5] [--seed 2024] [--set LinearIntentClassifier.C=4 ...] [--out var/nlu-cv]
+        [--per-intent ar]
 
 Only the training data (data/nlu/*.yml) is read: the held-out sets (tests/nlu/) are never
 opened, so candidates are chosen here and the held-out report is run on the choice alone.
@@ -17,7 +18,8 @@ Prints per config and language: accuracy, macro F1, the share of right intents a
 and >= 0.6 (actions/base.py's INTENT_ANSWER_CONFIDENCE and INTERRUPTION_CONFIDENCE), the
 log loss, the most frequent confusions, and a table of (threshold, ambiguity threshold):
 the share of right answers refused and of wrong answers accepted. Writes the out-of-fold
-predictions and the figures to <out>/<config stem>.json. `--temperature` also fits the
+predictions and the figures to <out>/<config stem>.json. `--per-intent LANG` adds one
+language's recall, precision, F1 and misses intent by intent. `--temperature` also fits the
 softmax temperature that minimises the out-of-fold log loss (logits from the rankings).
 """
 
@@ -309,6 +311,23 @@ def print_report(name: str, by_lang: dict[str, dict[str, Any]], cpu: list[float]
         print(f"  {lang} confusions: {top}")
 
 
+def print_per_intent(lang: str, rows: list[dict[str, Any]]) -> None:
+    """One language's figures intent by intent: where its examples go and what lands there."""
+    rows = [r for r in rows if r["lang"] == lang]
+    print(f"per intent ({lang}): n, recall, precision, F1, where the misses went")
+    for intent in sorted({r["intent"] for r in rows}):
+        n = sum(r["intent"] == intent for r in rows)
+        tp = sum(r["intent"] == intent and r["predicted"] == intent for r in rows)
+        predicted = sum(r["predicted"] == intent for r in rows)
+        recall, precision = tp / n, (tp / predicted if predicted else 0.0)
+        f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+        misses = Counter(
+            r["predicted"] for r in rows if r["intent"] == intent and r["predicted"] != intent
+        )
+        went = ", ".join(f"{p} {c}" for p, c in misses.most_common(4))
+        print(f"  {intent:<26}{n:>4}{recall:>7.2f}{precision:>7.2f}{f1:>7.2f}  {went}")
+
+
 def with_temperature(rows: list[dict[str, Any]], temperature: float) -> list[dict[str, Any]]:
     """Rows as if the softmax were taken at this temperature (from the top-5 rankings)."""
     out = []
@@ -380,6 +399,8 @@ def report(
         }
         by_lang["all"] = figures(variant)
         print_report(label, by_lang, cpu)
+        if args.per_intent:
+            print_per_intent(args.per_intent, variant)
         result.setdefault("languages", by_lang)
         if label != name:
             result["languages_at_temperature"] = by_lang
@@ -412,6 +433,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--name", help="name of the result (default: the config's stem)")
     parser.add_argument("--temperature", action="store_true", help="fit a softmax temperature")
+    parser.add_argument(
+        "--per-intent", metavar="LANG", help="also list this language's figures intent by intent"
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "nlu-cv")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
