@@ -4,6 +4,7 @@ Run in the assistant environment (nice: it fits one model per fold):
 
     nice .venv/assistant/bin/python scripts/nlu_cv.py config.yml [other configs...]
         [--folds 5] [--seed 2024] [--set LinearIntentClassifier.C=4 ...] [--out var/nlu-cv]
+        [--per-intent ar]
 
 Only the training data (data/nlu/*.yml) is read: the held-out sets (tests/nlu/) are never
 opened, so candidates are chosen here and the held-out report is run on the choice alone.
@@ -17,10 +18,9 @@ Prints per config and language: accuracy, macro F1, the share of right intents a
 and >= 0.6 (actions/base.py's INTENT_ANSWER_CONFIDENCE and INTERRUPTION_CONFIDENCE), the
 log loss, the most frequent confusions, and a table of (threshold, ambiguity threshold):
 the share of right answers refused and of wrong answers accepted. Writes the out-of-fold
-predictions and the figures to <out>/<config stem>.json. `--temperature` also fits the
+predictions and the figures to <out>/<config stem>.json. `--per-intent LANG` (repeatable;
+alias `--intents`) adds one language's recall, precision, F1 and misses intent by intent. `--temperature` also fits the
 softmax temperature that minimises the out-of-fold log loss (logits from the rankings).
-`--intents LANG` also lists, for that language, every intent's examples, accuracy and the
-intents its held-back examples were taken for (to see where a language's data is short).
 """
 
 from __future__ import annotations
@@ -311,25 +311,21 @@ def print_report(name: str, by_lang: dict[str, dict[str, Any]], cpu: list[float]
         print(f"  {lang} confusions: {top}")
 
 
-def print_intents(lang: str, rows: list[dict[str, Any]]) -> None:
-    """Per intent of one language: examples, accuracy and what it was taken for."""
-    by_intent: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        if row["lang"] == lang:
-            by_intent[row["intent"]].append(row)
-    taken_for: Counter[str] = Counter(r["predicted"] for r in rows if r["lang"] == lang)
-    print(f"{lang} per intent (n, accuracy, predicted for others' examples, confused with)")
-    for intent, group in sorted(
-        by_intent.items(),
-        key=lambda kv: sum(r["predicted"] == r["intent"] for r in kv[1]) / len(kv[1]),
-    ):
-        right = sum(r["predicted"] == intent for r in group)
-        wrong = Counter(r["predicted"] for r in group if r["predicted"] != intent)
-        false_positives = taken_for[intent] - right
-        listed = ", ".join(f"{p} {c}" for p, c in wrong.most_common())
-        print(
-            f"  {intent:<24}{len(group):>4}{right / len(group):>7.2f}{false_positives:>5}  {listed}"
+def print_per_intent(lang: str, rows: list[dict[str, Any]]) -> None:
+    """One language's figures intent by intent: where its examples go and what lands there."""
+    rows = [r for r in rows if r["lang"] == lang]
+    print(f"per intent ({lang}): n, recall, precision, F1, where the misses went")
+    for intent in sorted({r["intent"] for r in rows}):
+        n = sum(r["intent"] == intent for r in rows)
+        tp = sum(r["intent"] == intent and r["predicted"] == intent for r in rows)
+        predicted = sum(r["predicted"] == intent for r in rows)
+        recall, precision = tp / n, (tp / predicted if predicted else 0.0)
+        f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+        misses = Counter(
+            r["predicted"] for r in rows if r["intent"] == intent and r["predicted"] != intent
         )
+        went = ", ".join(f"{p} {c}" for p, c in misses.most_common(4))
+        print(f"  {intent:<26}{n:>4}{recall:>7.2f}{precision:>7.2f}{f1:>7.2f}  {went}")
 
 
 def with_temperature(rows: list[dict[str, Any]], temperature: float) -> list[dict[str, Any]]:
@@ -403,8 +399,8 @@ def report(
         }
         by_lang["all"] = figures(variant)
         print_report(label, by_lang, cpu)
-        for lang in args.intents:
-            print_intents(lang, variant)
+        for lang in args.per_intent:
+            print_per_intent(lang, variant)
         result.setdefault("languages", by_lang)
         if label != name:
             result["languages_at_temperature"] = by_lang
@@ -438,11 +434,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--name", help="name of the result (default: the config's stem)")
     parser.add_argument("--temperature", action="store_true", help="fit a softmax temperature")
     parser.add_argument(
+        "--per-intent",
         "--intents",
         action="append",
         default=[],
         metavar="LANG",
-        help="also list this language's accuracy and confusions intent by intent",
+        help="also list this language's figures intent by intent (repeatable)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "nlu-cv")
     args = parser.parse_args(argv)

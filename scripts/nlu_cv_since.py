@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         only_fold=args.only_fold,
         seed=args.seed,
         temperature=False,
-        intents=args.intents,
+        per_intent=args.intents,
         out=args.out,
     )
     name = args.name or f"since-{args.base}"
