@@ -19,8 +19,9 @@ and >= 0.6 (actions/base.py's INTENT_ANSWER_CONFIDENCE and INTERRUPTION_CONFIDEN
 log loss, the most frequent confusions, and a table of (threshold, ambiguity threshold):
 the share of right answers refused and of wrong answers accepted. Writes the out-of-fold
 predictions and the figures to <out>/<config stem>.json. `--per-intent LANG` (repeatable;
-alias `--intents`) adds one language's recall, precision, F1 and misses intent by intent. `--temperature` also fits the
-softmax temperature that minimises the out-of-fold log loss (logits from the rankings).
+alias `--intents`) adds one language's recall, precision, F1 and misses intent by intent.
+`--temperature` also fits the softmax temperature that minimises the out-of-fold log loss
+(logits from the rankings).
 """
 
 from __future__ import annotations
