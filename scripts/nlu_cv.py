@@ -15,7 +15,8 @@ fallback is computed from the out-of-fold confidences instead, for the threshold
 
 Prints per config and language: accuracy, macro F1, the share of right intents at >= 0.8
 and >= 0.6 (actions/base.py's INTENT_ANSWER_CONFIDENCE and INTERRUPTION_CONFIDENCE), the
-log loss, the most frequent confusions, and a table of (threshold, ambiguity threshold):
+log loss, the most frequent confusions (`--per-intent LANG`: intent by intent, `--misses`
+with the missed training examples), and a table of (threshold, ambiguity threshold):
 the share of right answers refused and of wrong answers accepted. Writes the out-of-fold
 predictions and the figures to <out>/<config stem>.json. `--temperature` also fits the
 softmax temperature that minimises the out-of-fold log loss (logits from the rankings).
@@ -309,6 +310,27 @@ def print_report(name: str, by_lang: dict[str, dict[str, Any]], cpu: list[float]
         print(f"  {lang} confusions: {top}")
 
 
+def print_per_intent(lang: str, rows: list[dict[str, Any]], misses: bool) -> None:
+    """Accuracy and confusions intent by intent for one language (and its misses if asked)."""
+    rows = [r for r in rows if r["lang"] == lang]
+    by_intent: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_intent[row["intent"]].append(row)
+    print(f"per intent, {lang}: n, accuracy, predicted instead (count)")
+    for intent, group in sorted(by_intent.items(), key=lambda item: _accuracy(item[1])):
+        wrong = Counter(r["predicted"] for r in group if r["predicted"] != intent)
+        cells = ", ".join(f"{p} {c}" for p, c in wrong.most_common())
+        print(f"  {intent:<26}{len(group):>4}{_accuracy(group):>7.2f}  {cells}")
+        if misses:
+            for r in group:
+                if r["predicted"] != intent:
+                    print(f"      {r['text']!r} -> {r['predicted']} {r['confidence']:.2f}")
+
+
+def _accuracy(rows: list[dict[str, Any]]) -> float:
+    return sum(r["predicted"] == r["intent"] for r in rows) / len(rows)
+
+
 def with_temperature(rows: list[dict[str, Any]], temperature: float) -> list[dict[str, Any]]:
     """Rows as if the softmax were taken at this temperature (from the top-5 rankings)."""
     out = []
@@ -380,6 +402,8 @@ def report(
         }
         by_lang["all"] = figures(variant)
         print_report(label, by_lang, cpu)
+        for lang in args.per_intent:
+            print_per_intent(lang, variant, args.misses)
         result.setdefault("languages", by_lang)
         if label != name:
             result["languages_at_temperature"] = by_lang
@@ -409,6 +433,16 @@ def main(argv: list[str] | None = None) -> int:
         "--only-fold",
         type=int,
         help="evaluate this fold alone (1..folds): a dev split, k times faster",
+    )
+    parser.add_argument(
+        "--per-intent",
+        action="append",
+        default=[],
+        metavar="LANG",
+        help="also list accuracy and confusions intent by intent for this language",
+    )
+    parser.add_argument(
+        "--misses", action="store_true", help="with --per-intent: print the missed examples"
     )
     parser.add_argument("--name", help="name of the result (default: the config's stem)")
     parser.add_argument("--temperature", action="store_true", help="fit a softmax temperature")
