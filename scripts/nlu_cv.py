@@ -20,6 +20,8 @@ with the missed training examples), and a table of (threshold, ambiguity thresho
 the share of right answers refused and of wrong answers accepted. Writes the out-of-fold
 predictions and the figures to <out>/<config stem>.json. `--temperature` also fits the
 softmax temperature that minimises the out-of-fold log loss (logits from the rankings).
+`--dev DIR` trains once on all the training data and evaluates DIR/<lang>.yml instead (a
+development set written apart from the training data, never the held-out sets).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ SKIPPED = {
     "FallbackClassifier",
     "DucklingEntityExtractor",
 }
+DEV_FOLD = -1  # the fold number of --dev examples: never trained on
 THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
 AMBIGUITIES = (0.0, 0.05, 0.1)
 
@@ -410,7 +413,8 @@ def report(
     result["predictions"] = [
         {k: r[k] for k in ("text", "lang", "intent", "predicted", "confidence")} for r in rows
     ]
-    path = args.out / (f"{name}-fold{args.only_fold}.json" if args.only_fold else f"{name}.json")
+    suffix = "-dev" if args.dev else f"-fold{args.only_fold}" if args.only_fold else ""
+    path = args.out / f"{name}{suffix}.json"
     path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"written to {path}")
 
@@ -444,12 +448,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--misses", action="store_true", help="with --per-intent: print the missed examples"
     )
+    parser.add_argument(
+        "--dev",
+        type=Path,
+        metavar="DIR",
+        help="train on all of --data and evaluate <lang>.yml files of DIR (a development set)",
+    )
     parser.add_argument("--name", help="name of the result (default: the config's stem)")
     parser.add_argument("--temperature", action="store_true", help="fit a softmax temperature")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "nlu-cv")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if "tests" in args.data.resolve().parts:
+    if any("tests" in d.resolve().parts for d in (args.data, args.dev) if d):
         parser.error("cross-validation reads training data only, never the held-out sets")
 
     import logging
@@ -459,6 +469,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging_and_warnings(logging.WARNING)
     examples, full_data = load_examples(args.data)
     fold = folds_of(examples, args.folds, args.seed)
+    if args.dev:
+        # Trained on every training example, evaluated on the development set alone.
+        dev_examples, _ = load_examples(args.dev)
+        examples, fold = examples + dev_examples, fold + [DEV_FOLD] * len(dev_examples)
     counts = Counter(e["lang"] for e in examples)
     print("examples: " + ", ".join(f"{lang} {n}" for lang, n in sorted(counts.items())))
     overrides = parse_overrides(args.set)
@@ -480,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
             + f"; variants: {', '.join(name for name, _ in variants)}"
         )
         parts = [args.only_fold - 1] if args.only_fold else list(range(args.folds))
+        if args.dev:
+            parts = [DEV_FOLD]
         predictions, featurizing, fitting = run_folds(
             featurizers, [step for _, step in variants], examples, full_data, fold, parts
         )
