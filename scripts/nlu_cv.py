@@ -16,12 +16,13 @@ fallback is computed from the out-of-fold confidences instead, for the threshold
 
 Prints per config and language: accuracy, macro F1, the share of right intents at >= 0.8
 and >= 0.6 (actions/base.py's INTENT_ANSWER_CONFIDENCE and INTERRUPTION_CONFIDENCE), the
-log loss, the most frequent confusions, and a table of (threshold, ambiguity threshold):
+log loss, the most frequent confusions (`--per-intent LANG`: intent by intent, `--misses`
+with the missed training examples), and a table of (threshold, ambiguity threshold):
 the share of right answers refused and of wrong answers accepted. Writes the out-of-fold
-predictions and the figures to <out>/<config stem>.json. `--per-intent LANG` (repeatable;
-alias `--intents`) adds one language's recall, precision, F1 and misses intent by intent.
-`--temperature` also fits the softmax temperature that minimises the out-of-fold log loss
-(logits from the rankings).
+predictions and the figures to <out>/<config stem>.json. `--temperature` also fits the
+softmax temperature that minimises the out-of-fold log loss (logits from the rankings).
+`--dev DIR` trains once on all the training data and evaluates DIR/<lang>.yml instead (a
+development set written apart from the training data, never the held-out sets).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ SKIPPED = {
     "FallbackClassifier",
     "DucklingEntityExtractor",
 }
+DEV_FOLD = -1  # the fold number of --dev examples: never trained on
 THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
 AMBIGUITIES = (0.0, 0.05, 0.1)
 
@@ -312,21 +314,25 @@ def print_report(name: str, by_lang: dict[str, dict[str, Any]], cpu: list[float]
         print(f"  {lang} confusions: {top}")
 
 
-def print_per_intent(lang: str, rows: list[dict[str, Any]]) -> None:
-    """One language's figures intent by intent: where its examples go and what lands there."""
+def print_per_intent(lang: str, rows: list[dict[str, Any]], misses: bool) -> None:
+    """Accuracy and confusions intent by intent for one language (and its misses if asked)."""
     rows = [r for r in rows if r["lang"] == lang]
-    print(f"per intent ({lang}): n, recall, precision, F1, where the misses went")
-    for intent in sorted({r["intent"] for r in rows}):
-        n = sum(r["intent"] == intent for r in rows)
-        tp = sum(r["intent"] == intent and r["predicted"] == intent for r in rows)
-        predicted = sum(r["predicted"] == intent for r in rows)
-        recall, precision = tp / n, (tp / predicted if predicted else 0.0)
-        f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
-        misses = Counter(
-            r["predicted"] for r in rows if r["intent"] == intent and r["predicted"] != intent
-        )
-        went = ", ".join(f"{p} {c}" for p, c in misses.most_common(4))
-        print(f"  {intent:<26}{n:>4}{recall:>7.2f}{precision:>7.2f}{f1:>7.2f}  {went}")
+    by_intent: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_intent[row["intent"]].append(row)
+    print(f"per intent, {lang}: n, accuracy, predicted instead (count)")
+    for intent, group in sorted(by_intent.items(), key=lambda item: _accuracy(item[1])):
+        wrong = Counter(r["predicted"] for r in group if r["predicted"] != intent)
+        cells = ", ".join(f"{p} {c}" for p, c in wrong.most_common())
+        print(f"  {intent:<26}{len(group):>4}{_accuracy(group):>7.2f}  {cells}")
+        if misses:
+            for r in group:
+                if r["predicted"] != intent:
+                    print(f"      {r['text']!r} -> {r['predicted']} {r['confidence']:.2f}")
+
+
+def _accuracy(rows: list[dict[str, Any]]) -> float:
+    return sum(r["predicted"] == r["intent"] for r in rows) / len(rows)
 
 
 def with_temperature(rows: list[dict[str, Any]], temperature: float) -> list[dict[str, Any]]:
@@ -401,14 +407,15 @@ def report(
         by_lang["all"] = figures(variant)
         print_report(label, by_lang, cpu)
         for lang in args.per_intent:
-            print_per_intent(lang, variant)
+            print_per_intent(lang, variant, args.misses)
         result.setdefault("languages", by_lang)
         if label != name:
             result["languages_at_temperature"] = by_lang
     result["predictions"] = [
         {k: r[k] for k in ("text", "lang", "intent", "predicted", "confidence")} for r in rows
     ]
-    path = args.out / (f"{name}-fold{args.only_fold}.json" if args.only_fold else f"{name}.json")
+    suffix = "-dev" if args.dev else f"-fold{args.only_fold}" if args.only_fold else ""
+    path = args.out / f"{name}{suffix}.json"
     path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"written to {path}")
 
@@ -432,20 +439,29 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         help="evaluate this fold alone (1..folds): a dev split, k times faster",
     )
-    parser.add_argument("--name", help="name of the result (default: the config's stem)")
-    parser.add_argument("--temperature", action="store_true", help="fit a softmax temperature")
     parser.add_argument(
         "--per-intent",
         "--intents",
         action="append",
         default=[],
         metavar="LANG",
-        help="also list this language's figures intent by intent (repeatable)",
+        help="also list accuracy and confusions intent by intent for this language",
     )
+    parser.add_argument(
+        "--misses", action="store_true", help="with --per-intent: print the missed examples"
+    )
+    parser.add_argument(
+        "--dev",
+        type=Path,
+        metavar="DIR",
+        help="train on all of --data and evaluate <lang>.yml files of DIR (a development set)",
+    )
+    parser.add_argument("--name", help="name of the result (default: the config's stem)")
+    parser.add_argument("--temperature", action="store_true", help="fit a softmax temperature")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "nlu-cv")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if "tests" in args.data.resolve().parts:
+    if any("tests" in d.resolve().parts for d in (args.data, args.dev) if d):
         parser.error("cross-validation reads training data only, never the held-out sets")
 
     import logging
@@ -455,6 +471,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging_and_warnings(logging.WARNING)
     examples, full_data = load_examples(args.data)
     fold = folds_of(examples, args.folds, args.seed)
+    if args.dev:
+        # Trained on every training example, evaluated on the development set alone.
+        dev_examples, _ = load_examples(args.dev)
+        examples, fold = examples + dev_examples, fold + [DEV_FOLD] * len(dev_examples)
     counts = Counter(e["lang"] for e in examples)
     print("examples: " + ", ".join(f"{lang} {n}" for lang, n in sorted(counts.items())))
     overrides = parse_overrides(args.set)
@@ -476,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
             + f"; variants: {', '.join(name for name, _ in variants)}"
         )
         parts = [args.only_fold - 1] if args.only_fold else list(range(args.folds))
+        if args.dev:
+            parts = [DEV_FOLD]
         predictions, featurizing, fitting = run_folds(
             featurizers, [step for _, step in variants], examples, full_data, fold, parts
         )

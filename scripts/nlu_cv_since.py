@@ -100,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         temperature=False,
         per_intent=args.intents,
+        misses=False,
+        dev=None,
         out=args.out,
     )
     name = args.name or f"since-{args.base}"
