@@ -26,8 +26,13 @@ class FoldingWhitespaceTokenizer(WhitespaceTokenizer):  # type: ignore[misc]
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        """Rasa's options, plus whether the token text (read by the CRF) is folded too."""
-        return {**WhitespaceTokenizer.get_default_config(), "fold_text": False}
+        """Rasa's options, plus whether the token text (read by the CRF) is folded too and
+        whether Pashto letters are folded to their Persian-keyboard forms (`fold(pashto=)`)."""
+        return {
+            **WhitespaceTokenizer.get_default_config(),
+            "fold_text": False,
+            "fold_pashto": False,
+        }
 
     @classmethod
     def create(
@@ -43,10 +48,11 @@ class FoldingWhitespaceTokenizer(WhitespaceTokenizer):  # type: ignore[misc]
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         """Rasa's tokens, split at ZWNJ, with folded lemmas (and texts, when configured)."""
         fold_text = bool(self._config.get("fold_text"))
+        pashto = bool(self._config.get("fold_pashto"))
         tokens: list[Token] = []
         for token in super().tokenize(message, attribute):
             for part, start in _split_zwnj(token.text, token.start):
-                folded = fold(part) or part
+                folded = fold(part, pashto=pashto) or part
                 tokens.append(
                     Token(
                         folded if fold_text else part,

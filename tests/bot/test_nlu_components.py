@@ -51,6 +51,14 @@ def test_fold_text_folds_what_the_crf_reads_too() -> None:
     assert [t.text for t in tokens("Éligible ?", fold_text=True)] == ["eligible"]
 
 
+def test_fold_pashto_folds_the_lemmas_alone() -> None:
+    text = "ډېر ښه"
+    kept, folded = tokens(text), tokens(text, fold_pashto=True)
+    assert [t.lemma for t in kept] == ["ډېر", "ښه"]  # off by default
+    assert [t.lemma for t in folded] == [t.lemma for t in tokens("دیر شه")]
+    assert [t.text for t in folded] == ["ډېر", "ښه"]  # the CRF and the offsets: as typed
+
+
 def test_zero_width_non_joiner_splits_like_a_space() -> None:
     joined, spaced = tokens("می\u200cخواهم کار"), tokens("می خواهم کار")
     assert [t.lemma for t in joined] == [t.lemma for t in spaced]

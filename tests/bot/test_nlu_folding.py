@@ -40,6 +40,31 @@ def test_pashto_letters_are_kept(pashto: str) -> None:
     assert fold(f"ک{pashto}") == f"ك{pashto}"
 
 
+@pytest.mark.parametrize(
+    ("pashto", "persian_keyboard"),
+    [
+        ("ګ", "گ"),
+        ("ې", "ی"),
+        ("ۍ", "ی"),
+        ("ړ", "ر"),
+        ("ښ", "ش"),
+        ("ټ", "ت"),
+        ("ډ", "د"),
+        ("ږ", "ژ"),
+        ("ڼ", "ن"),
+    ],
+)
+def test_pashto_letters_fold_to_the_persian_keyboard_on_demand(
+    pashto: str, persian_keyboard: str
+) -> None:
+    assert fold(f"ک{pashto}", pashto=True) == fold(f"ک{persian_keyboard}")
+
+
+def test_pashto_words_typed_on_a_persian_keyboard_fold_as_one() -> None:
+    assert fold("ښځې", pashto=True) == fold("شځی")  # women
+    assert fold("ډېر", pashto=True) == fold("دیر")  # much
+
+
 @pytest.mark.parametrize("word", ["appelle", "allier", "1000", "115", "ok"])
 def test_doubled_letters_and_numbers_stay(word: str) -> None:
     assert fold(word) == word
