@@ -60,6 +60,10 @@ def require_secret(app: Sanic, secret: str) -> None:
     app.register_middleware(check, "request")
 
 
+# Seconds an idle connection from the Rasa server is kept open.
+KEEP_ALIVE_S = 75
+
+
 def create_app(secret: str, actions_package: str = "actions") -> Sanic:
     """rasa-sdk's action server app with the secret required."""
     from rasa_sdk.endpoint import create_app as create_sdk_app
@@ -67,6 +71,10 @@ def create_app(secret: str, actions_package: str = "actions") -> Sanic:
 
     # No CORS origin: browsers have no business here (as `rasa run actions` without --cors).
     app: Sanic = create_sdk_app(actions_package, cors_origins=None)
+    # The Rasa server keeps its connections here for its next calls and closes idle ones
+    # after 2 s (bot/rasa_patches.py); Sanic's 5 s left too thin a margin under load, where
+    # a call could go out on a connection this side was closing.
+    app.config.KEEP_ALIVE_TIMEOUT = KEEP_ALIVE_S
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     require_secret(app, secret)
     return app

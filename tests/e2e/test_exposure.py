@@ -449,3 +449,26 @@ def test_the_terminal_chat_still_gets_in(public: Public) -> None:
     assert result.returncode == 0, result.stderr
     assert "bot: " in result.stdout, result.stdout
     assert "refused" not in result.stdout
+
+
+def test_the_action_server_keeps_an_idle_connection_for_the_rasa_server(stack: Stack) -> None:
+    """The Rasa server reuses its connection for 2 s; the action server must not close first."""
+    import http.client
+    import time
+    from urllib.parse import urlsplit
+
+    address = urlsplit(stack.actions_url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=10)
+    headers = {"Authorization": f"Bearer {stack.actions_secret}"}
+    try:
+        connection.request("GET", "/health", headers=headers)
+        assert connection.getresponse().read() and connection.sock is not None
+        first = connection.sock.getsockname()
+        time.sleep(6)  # past Sanic's default keep-alive (5 s)
+        connection.request("GET", "/health", headers=headers)
+        response = connection.getresponse()
+        response.read()
+        assert response.status == 200
+        assert connection.sock.getsockname() == first  # the same connection, still open
+    finally:
+        connection.close()
