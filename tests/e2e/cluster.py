@@ -19,6 +19,7 @@ import signal
 import subprocess
 import time
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -145,11 +146,15 @@ class Cluster:
         cluster = self
 
         class FirstServer(Stack):
-            def spawned(self) -> None:
+            def rasa_spawned(self) -> None:
                 # The other servers load their model meanwhile.
                 for index in range(1, cluster.servers):
-                    cluster._spawn_actions(index)
                     cluster._spawn_rasa(index)
+
+            def spawned(self) -> None:
+                # Their action servers once the assistant's API key exists.
+                for index in range(1, cluster.servers):
+                    cluster._spawn_actions(index)
 
         self.stack = FirstServer(
             self.workdir,
@@ -258,8 +263,11 @@ class Cluster:
     # -- reading
 
     def tracker(self, sender: str) -> dict[str, Any]:
-        """A conversation's tracker, from the first server that answers (Rasa HTTP API)."""
-        for index in range(self.servers):
+        """A conversation's tracker, from the first server that answers (Rasa HTTP API),
+        asking first the server the sender's hash picks: a read costs the server that answers
+        CPU (the whole conversation loaded and serialised), so it is spread like the turns."""
+        first = zlib.crc32(sender.encode("utf-8")) % self.servers
+        for index in [*range(first, self.servers), *range(first)]:
             with contextlib.suppress(OSError):
                 status, body = http(
                     "GET", f"{self.rasa_url(index)}/conversations/{sender}/tracker", timeout=30
