@@ -73,8 +73,11 @@ fi
 mkdir -p "$LOGS"
 echo "checks (lint, types, catalogues, set-up scripts, API, browser) run beside the assistant" \
   "tests; their output: $LOGS/checks.log, printed at the end"
-# Both in the background: a subshell on the left of `||` would run with errexit off.
-(checks "$@") >"$LOGS/checks.log" 2>&1 &
+# Both in the background: a subshell on the left of `||` would run with errexit off. The
+# checks are niced: they have time to spare, the assistant tests (and the training they
+# wait for, itself niced by 10) are the longer path.
+export -f checks step
+nice -n 15 bash -euo pipefail -c 'checks "$@"' checks "$@" >"$LOGS/checks.log" 2>&1 &
 checks_pid=$!
 (assistant "$@") &
 assistant_pid=$!

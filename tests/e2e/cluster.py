@@ -17,6 +17,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
 import uuid
 import zlib
@@ -74,6 +75,9 @@ class Cluster:
     stack: Stack | None = None
     state_url: str = ""
     killed_at: float | None = None
+    # Trackers read through `tracker()` (each costs a server CPU; the test reports it).
+    tracker_reads: int = 0
+    _reads_lock: threading.Lock = field(default_factory=threading.Lock)
     _database: str = ""
     _balancer: subprocess.Popen | None = None
 
@@ -267,6 +271,8 @@ class Cluster:
         asking first the server the sender's hash picks: a read costs the server that answers
         CPU (the whole conversation loaded and serialised), so it is spread like the turns."""
         first = zlib.crc32(sender.encode("utf-8")) % self.servers
+        with self._reads_lock:
+            self.tracker_reads += 1
         for index in [*range(first, self.servers), *range(first)]:
             with contextlib.suppress(OSError):
                 status, body = http(

@@ -389,6 +389,7 @@ def test_a_hundred_applications_through_two_servers_one_killed(run: Run) -> None
         f" deliveries taken over from the killed server: {taken_over};"
         f" answers lost with it: {len(run.lost_replies)};"
         f" answers sent twice (turn run again): {len(run.repeated_replies)};"
+        f" trackers read: {cluster.tracker_reads};"
         f" balancer: {cluster.upstreams()}"
     )
     assert taken_over > 0
