@@ -4,7 +4,7 @@
 #
 # Two parts run side by side, one per core: the assistant tests keep about one core busy
 # (a conversation waits on one server at a time), so the other part costs little wall time.
-#   checks     lint, types, catalogues, set-up scripts, API tests, browser tests; its output
+#   checks     browser tests, API tests, set-up scripts, lint, types, catalogues; its output
 #              goes to var/test-logs/checks.log and is printed once the assistant part is over;
 #   assistant  the assistant tests (the model trained meanwhile when its data changed), live.
 # Each part's exit status is reported; the command fails when either part fails.
@@ -25,6 +25,17 @@ checks() {
   # download). Here, not before the parts: only this part uses apt-get from now on.
   export EMILE_CHROMIUM="${EMILE_CHROMIUM:-$(scripts/chromium.sh)}"
 
+  # The browser tests first: their pages have 10 s timeouts, and the assistant part later
+  # keeps both cores busy (two Rasa servers at once, tests/e2e/test_multi_server.py).
+  step "console in a real browser (headless chromium; screenshots in var/screenshots/)"
+  .venv/api/bin/python -m pytest tests/browser "$@"
+
+  step "API tests (SQLite and PostgreSQL)"
+  .venv/api/bin/python -m pytest tests/api "$@"
+
+  step "set-up scripts (which Python 3.10, uv bootstrap; stubs, no download)"
+  .venv/api/bin/python -m pytest tests/scripts "$@"
+
   step "ruff"
   .venv/api/bin/ruff check .
   .venv/api/bin/ruff format --check .
@@ -42,15 +53,6 @@ checks() {
 
   step "console catalogues (template up to date, French and English complete)"
   .venv/api/bin/python scripts/console_catalogs.py check
-
-  step "set-up scripts (which Python 3.10, uv bootstrap; stubs, no download)"
-  .venv/api/bin/python -m pytest tests/scripts "$@"
-
-  step "API tests (SQLite and PostgreSQL)"
-  .venv/api/bin/python -m pytest tests/api "$@"
-
-  step "console in a real browser (headless chromium; screenshots in var/screenshots/)"
-  .venv/api/bin/python -m pytest tests/browser "$@"
 }
 
 assistant() {
@@ -71,13 +73,13 @@ if [ -n "${EMILE_TEST_SERIAL:-}" ]; then
 fi
 
 mkdir -p "$LOGS"
-echo "checks (lint, types, catalogues, set-up scripts, API, browser) run beside the assistant" \
+echo "checks (browser, API, set-up scripts, lint, types, catalogues) run beside the assistant" \
   "tests; their output: $LOGS/checks.log, printed at the end"
 # Both in the background: a subshell on the left of `||` would run with errexit off. The
-# checks are niced: they have time to spare, the assistant tests (and the training they
-# wait for, itself niced by 10) are the longer path.
+# checks are niced as the model's training is (by 10): they have time to spare, the
+# assistant tests are the longer path.
 export -f checks step
-nice -n 15 bash -euo pipefail -c 'checks "$@"' checks "$@" >"$LOGS/checks.log" 2>&1 &
+nice -n 10 bash -euo pipefail -c 'checks "$@"' checks "$@" >"$LOGS/checks.log" 2>&1 &
 checks_pid=$!
 (assistant "$@") &
 assistant_pid=$!
@@ -87,7 +89,7 @@ wait "$assistant_pid" || assistant_status=$?
 checks_status=0
 wait "$checks_pid" || checks_status=$?
 
-step "checks (lint, types, catalogues, set-up scripts, API, browser), from $LOGS/checks.log"
+step "checks (browser, API, set-up scripts, lint, types, catalogues), from $LOGS/checks.log"
 cat "$LOGS/checks.log"
 verdict() { if [ "$1" = 0 ]; then echo "passed"; else echo "FAILED (exit status $1)"; fi; }
 step "summary"
