@@ -43,6 +43,7 @@ from bot.channels.choices import ChoiceNumbering, render
 from bot.channels.sms_output import plan_sms
 from tests.e2e.cluster import SMS_PUBLIC_URL, TELEGRAM_SECRET, Cluster
 from tests.e2e.typed import LANGUAGE_TITLE, application_steps
+from tests.fakes.client import webhook_client
 from tests.fakes.telegram_api import SECRET_HEADER, FakeTelegram, Person
 from tests.fakes.twilio_api import AUTH_TOKEN, SIGNATURE_HEADER, FakeTwilio, inbound_sms, sign
 
@@ -167,7 +168,7 @@ class Someone:
         cluster = self.run.cluster
         if server is not None:
             url = f"{cluster.rasa_url(server)}{path}"
-            answer = httpx.post(url, content=body, headers=headers, timeout=30)
+            answer = webhook_client().post(url, content=body, headers=headers, timeout=30)
             assert answer.status_code == 200, (url, answer.status_code)
             return message_id, sent_at
         if self.run.send_twice():
@@ -183,7 +184,7 @@ class Someone:
                 thread.join()
         for _ in range(30):
             try:
-                answer = httpx.post(
+                answer = webhook_client().post(
                     f"{cluster.balancer_url}{path}", content=body, headers=headers, timeout=30
                 )
                 if answer.status_code == 200:
@@ -263,7 +264,7 @@ class Someone:
 def _post_quietly(url: str, body: bytes, headers: dict[str, str]) -> None:
     # That server may be down: the other one has it.
     with contextlib.suppress(httpx.HTTPError):
-        httpx.post(url, content=body, headers=headers, timeout=30)
+        webhook_client().post(url, content=body, headers=headers, timeout=30)
 
 
 class Texter(Someone):
