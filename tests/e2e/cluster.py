@@ -17,8 +17,10 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
 import uuid
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,9 @@ class Cluster:
     stack: Stack | None = None
     state_url: str = ""
     killed_at: float | None = None
+    # Trackers read through `tracker()` (each costs a server CPU; the test reports it).
+    tracker_reads: int = 0
+    _reads_lock: threading.Lock = field(default_factory=threading.Lock)
     _database: str = ""
     _balancer: subprocess.Popen | None = None
 
@@ -145,11 +150,15 @@ class Cluster:
         cluster = self
 
         class FirstServer(Stack):
-            def spawned(self) -> None:
+            def rasa_spawned(self) -> None:
                 # The other servers load their model meanwhile.
                 for index in range(1, cluster.servers):
-                    cluster._spawn_actions(index)
                     cluster._spawn_rasa(index)
+
+            def spawned(self) -> None:
+                # Their action servers once the assistant's API key exists.
+                for index in range(1, cluster.servers):
+                    cluster._spawn_actions(index)
 
         self.stack = FirstServer(
             self.workdir,
@@ -258,8 +267,13 @@ class Cluster:
     # -- reading
 
     def tracker(self, sender: str) -> dict[str, Any]:
-        """A conversation's tracker, from the first server that answers (Rasa HTTP API)."""
-        for index in range(self.servers):
+        """A conversation's tracker, from the first server that answers (Rasa HTTP API),
+        asking first the server the sender's hash picks: a read costs the server that answers
+        CPU (the whole conversation loaded and serialised), so it is spread like the turns."""
+        first = zlib.crc32(sender.encode("utf-8")) % self.servers
+        with self._reads_lock:
+            self.tracker_reads += 1
+        for index in [*range(first, self.servers), *range(first)]:
             with contextlib.suppress(OSError):
                 status, body = http(
                     "GET", f"{self.rasa_url(index)}/conversations/{sender}/tracker", timeout=30

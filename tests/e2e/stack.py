@@ -85,20 +85,14 @@ def wait_until(
         with contextlib.suppress(OSError, ValueError):
             if check():
                 return
-        time.sleep(0.5)
+        # Short: a server is used the moment it answers (a check is one local request).
+        time.sleep(0.1)
     raise TimeoutError(f"{what}: not ready after {timeout:.0f} s")
 
 
-def ensure_model(out: Path = MODELS_DIR, log: Path | None = None) -> Path:
-    """A model trained on the current data: `rasa train` skips training when nothing changed.
-
-    Set EMILE_E2E_MODEL to use a given model file instead.
-    """
-    given = os.environ.get("EMILE_E2E_MODEL")
-    if given:
-        return Path(given)
-    out.mkdir(parents=True, exist_ok=True)
-    command = [
+def train_command(out: Path = MODELS_DIR) -> list[str]:
+    """`rasa train` (niced) into `out`: Rasa skips the training when nothing changed."""
+    return [
         "nice",
         *RASA,
         "train",
@@ -113,9 +107,38 @@ def ensure_model(out: Path = MODELS_DIR, log: Path | None = None) -> Path:
         "--fixed-model-name",
         MODEL_NAME,
     ]
+
+
+def start_training(out: Path = MODELS_DIR, log: Path | None = None) -> subprocess.Popen | None:
+    """Start `rasa train` in the background (None: EMILE_E2E_MODEL names the model)."""
+    if os.environ.get("EMILE_E2E_MODEL"):
+        return None
+    out.mkdir(parents=True, exist_ok=True)
     with open(log or os.devnull, "ab") as sink:
-        subprocess.run(command, cwd=ROOT, check=True, stdout=sink, stderr=subprocess.STDOUT)
+        return subprocess.Popen(train_command(out), cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+
+
+def trained_model(
+    training: subprocess.Popen | None, out: Path = MODELS_DIR, log: Path | None = None
+) -> Path:
+    """The model once `training` (from start_training) is over; its log's tail if it failed."""
+    given = os.environ.get("EMILE_E2E_MODEL")
+    if training is None:
+        if not given:
+            raise RuntimeError("no training started and EMILE_E2E_MODEL is not set")
+        return Path(given)
+    if training.wait() != 0:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-3000:] if log else ""
+        raise RuntimeError(f"rasa train exited with {training.returncode}\n{tail}")
     return out / f"{MODEL_NAME}.tar.gz"
+
+
+def ensure_model(out: Path = MODELS_DIR, log: Path | None = None) -> Path:
+    """A model trained on the current data: `rasa train` skips training when nothing changed.
+
+    Set EMILE_E2E_MODEL to use a given model file instead.
+    """
+    return trained_model(start_training(out, log), out, log)
 
 
 def rasa_command(port: int, model: Path, credentials: Path | str = "credentials.yml") -> list[str]:
@@ -239,6 +262,13 @@ class Stack:
             "TF_CPP_MIN_LOG_LEVEL": "3",
             **self.extra_env,
         }
+        model = self.model or ensure_model(log=self.workdir / "train.log")
+        # The Rasa server first: loading its model is the longest step, and it needs neither
+        # the API nor the action server to load (nor the assistant's API key).
+        self._spawn(
+            "rasa", rasa_command(self.rasa_port, model, self.credentials or "credentials.yml")
+        )
+        self.rasa_spawned()
         self._api_cli("migrate")
         self._api_cli("seed-territories")
         self._api_cli("seed-workshops")
@@ -248,11 +278,7 @@ class Stack:
             ).strip()
         self.env["EMILE_API_KEY"] = self.keys["assistant"]
         self.start_api()
-        model = self.model or ensure_model(log=self.workdir / "train.log")
         self._spawn("actions", action_server_command(self.actions_port))
-        self._spawn(
-            "rasa", rasa_command(self.rasa_port, model, self.credentials or "credentials.yml")
-        )
         self.spawned()
         wait_until(
             lambda: http("GET", f"{self.actions_url}/health", timeout=2)[0] == 200,
@@ -261,6 +287,9 @@ class Stack:
             self.processes["actions"],
         )
         wait_until(self._rasa_ready, self.rasa_ready_s, "Rasa server", self.processes["rasa"])
+
+    def rasa_spawned(self) -> None:
+        """Called once the Rasa server is spawned, before the API is prepared (a hook)."""
 
     def spawned(self) -> None:
         """Called once the services are spawned, before waiting for them (a hook)."""
@@ -297,9 +326,14 @@ class Stack:
         self._terminate("api")
 
     def stop(self) -> None:
-        """Stop every service started here."""
+        """Stop every service started here: all told at once, then each waited for (a Rasa
+        server takes seconds to shut down; one after the other, those seconds add up)."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGTERM)
         for name in list(self.processes):
-            self._terminate(name)
+            self._terminate(name, signalled=True)
 
     def _spawn(self, name: str, command: list[str], env: dict[str, str] | None = None) -> None:
         log = open(self.workdir / f"{name}.log", "ab")  # noqa: SIM115 - kept with the process
@@ -312,12 +346,13 @@ class Stack:
             start_new_session=True,
         )
 
-    def _terminate(self, name: str) -> None:
+    def _terminate(self, name: str, signalled: bool = False) -> None:
         process = self.processes.pop(name, None)
         if process is None or process.poll() is not None:
             return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
+        if not signalled:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:

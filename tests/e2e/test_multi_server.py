@@ -43,6 +43,7 @@ from bot.channels.choices import ChoiceNumbering, render
 from bot.channels.sms_output import plan_sms
 from tests.e2e.cluster import SMS_PUBLIC_URL, TELEGRAM_SECRET, Cluster
 from tests.e2e.typed import LANGUAGE_TITLE, application_steps
+from tests.fakes.client import webhook_client
 from tests.fakes.telegram_api import SECRET_HEADER, FakeTelegram, Person
 from tests.fakes.twilio_api import AUTH_TOKEN, SIGNATURE_HEADER, FakeTwilio, inbound_sms, sign
 
@@ -73,12 +74,48 @@ def letters(number: int) -> str:
 
 
 @dataclass
+class Received:
+    """What the fakes were asked to send, by recipient, read from their logs incrementally:
+    20 people each scanning the whole logs 20 times a second cost this process CPU (and
+    the fakes the interpreter lock) growing with the square of the messages."""
+
+    telegram: FakeTelegram
+    twilio: FakeTwilio
+    _sms: dict[str, list[str]] = field(default_factory=dict)
+    _telegram: dict[Any, list[str]] = field(default_factory=dict)
+    _seen_sms: int = 0
+    _seen_calls: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def sms_to(self, phone: str) -> list[str]:
+        """The bodies of the SMS the fake Twilio accepted for `phone`, in order."""
+        with self._lock:
+            # The fakes only append to their logs, each entry complete.
+            new = self.twilio.messages[self._seen_sms :]
+            self._seen_sms += len(new)
+            for message in new:
+                self._sms.setdefault(message.to, []).append(message.body)
+            return list(self._sms.get(phone, ()))
+
+    def telegram_to(self, chat_id: int) -> list[str]:
+        """The texts of the messages the fake Telegram sent to `chat_id` (as `sent()`)."""
+        with self._lock:
+            new = self.telegram.calls[self._seen_calls :]
+            self._seen_calls += len(new)
+            for call in new:
+                if call.method == "sendMessage" and call.status == 200:
+                    self._telegram.setdefault(call.chat_id, []).append(call.text or "")
+            return list(self._telegram.get(chat_id, ()))
+
+
+@dataclass
 class Run:
     """What the whole run shares: the cluster, the fakes, the counters."""
 
     cluster: Cluster
     telegram: FakeTelegram
     twilio: FakeTwilio
+    received: Received
     turns: int = 0
     deliveries: int = 0
     twice: list[str] = field(default_factory=list)
@@ -131,7 +168,7 @@ class Someone:
         cluster = self.run.cluster
         if server is not None:
             url = f"{cluster.rasa_url(server)}{path}"
-            answer = httpx.post(url, content=body, headers=headers, timeout=30)
+            answer = webhook_client().post(url, content=body, headers=headers, timeout=30)
             assert answer.status_code == 200, (url, answer.status_code)
             return message_id, sent_at
         if self.run.send_twice():
@@ -147,7 +184,7 @@ class Someone:
                 thread.join()
         for _ in range(30):
             try:
-                answer = httpx.post(
+                answer = webhook_client().post(
                     f"{cluster.balancer_url}{path}", content=body, headers=headers, timeout=30
                 )
                 if answer.status_code == 200:
@@ -227,7 +264,7 @@ class Someone:
 def _post_quietly(url: str, body: bytes, headers: dict[str, str]) -> None:
     # That server may be down: the other one has it.
     with contextlib.suppress(httpx.HTTPError):
-        httpx.post(url, content=body, headers=headers, timeout=30)
+        webhook_client().post(url, content=body, headers=headers, timeout=30)
 
 
 class Texter(Someone):
@@ -253,7 +290,7 @@ class Texter(Someone):
         return params["MessageSid"], body, headers, "/webhooks/sms/webhook"
 
     def received_now(self) -> list[str]:
-        return [m.body for m in self.run.twilio.sent_to(self.phone)]
+        return self.run.received.sms_to(self.phone)
 
     def rendered(self, bot_events: list[dict[str, Any]]) -> list[str]:
         numbering = ChoiceNumbering()
@@ -281,7 +318,7 @@ class TelegramUser(Someone):
         return f"telegram-{update['update_id']}", body, headers, "/webhooks/telegram/webhook"
 
     def received_now(self) -> list[str]:
-        return [c.text or "" for c in self.run.telegram.sent(self.person.id)]
+        return self.run.received.telegram_to(self.person.id)
 
     def rendered(self, bot_events: list[dict[str, Any]]) -> list[str]:
         return [e.get("text") or "" for e in bot_events if e.get("text")]
@@ -336,7 +373,7 @@ def run(tmp_path_factory: pytest.TempPathFactory, model: Path) -> Iterator[Run]:
                     print(f"----- {name}.log (tail)\n{cluster.logs(name)[-3000:]}")
             cluster.stop()
             raise
-        yield Run(cluster, telegram, twilio)
+        yield Run(cluster, telegram, twilio, Received(telegram, twilio))
         cluster.stop()
         print(f"multi-server logs in {workdir}")
 
@@ -389,6 +426,7 @@ def test_a_hundred_applications_through_two_servers_one_killed(run: Run) -> None
         f" deliveries taken over from the killed server: {taken_over};"
         f" answers lost with it: {len(run.lost_replies)};"
         f" answers sent twice (turn run again): {len(run.repeated_replies)};"
+        f" trackers read: {cluster.tracker_reads};"
         f" balancer: {cluster.upstreams()}"
     )
     assert taken_over > 0

@@ -38,6 +38,8 @@ from typing import Any
 
 import httpx
 
+from tests.fakes.client import webhook_client
+
 TOKEN = "123456789:AAFakeTokenForTestsOnly_0123456789ab"
 BOT_ID = 123456789
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -441,7 +443,7 @@ class FakeTelegram:
         headers = {"Content-Type": "application/json"}
         if token:
             headers[SECRET_HEADER] = token
-        return httpx.post(
+        return webhook_client().post(
             webhook["url"], content=json.dumps(update), headers=headers, timeout=timeout
         )
 

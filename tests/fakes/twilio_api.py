@@ -37,6 +37,7 @@ import httpx
 from twilio.request_validator import RequestValidator
 
 from bot.channels.gsm import segments
+from tests.fakes.client import webhook_client
 from tests.fakes.raw_http import request_bytes
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -375,4 +376,6 @@ def signed_post(
     value = sign(public_url, params, auth_token) if signature is None else signature
     if value:
         headers[SIGNATURE_HEADER] = value
-    return httpx.post(url, content=urllib.parse.urlencode(params), headers=headers, timeout=timeout)
+    return webhook_client().post(
+        url, content=urllib.parse.urlencode(params), headers=headers, timeout=timeout
+    )
