@@ -12,11 +12,16 @@ Three set-ups, one after the other, each with its own operator API and fresh sta
 In each, the conversation of scripts/bench_channels.py (CHANNEL_SCRIPT, an application to
 its reference) is replayed 20 and 60 at a time through REST (each request to either server
 in turn, as a balancer would: REST is not behind the public one) and SMS (the signed Twilio
-webhook through the balancer; SMS sent to the fake Twilio), after a warm-up conversation.
-Latencies and messages/s as in bench_channels.py (SMS: webhook POSTed -> last SMS of the
-turn recorded by the fake).
+webhook through the balancer; SMS sent to the fake Twilio, in its own process:
+tests/fakes/twilio_process.py), after a warm-up conversation (for SMS, the one read from the
+tracker that teaches the others what to type and how many SMS each turn sends:
+bench_channels.SmsChannel). Latencies and messages/s as in bench_channels.py (SMS: webhook
+POSTed -> last SMS of the turn recorded by the fake). CPU time per message of each process:
+the Rasa and action servers, the API, nginx, the PostgreSQL backends of the set-up's
+database, Redis, the fake Twilio and this process (docs/scaling.md, "Benchmark").
 
-    .venv/assistant/bin/python scripts/bench_servers.py [--levels 20,60] [--conversations 60]
+    .venv/assistant/bin/python scripts/bench_servers.py [--setups sqlite,1,2] \
+        [--levels 20,60] [--conversations 60] [--channels rest,sms]
 
 PostgreSQL and Redis: EMILE_TEST_POSTGRES_URL / EMILE_TEST_REDIS_URL, else started by
 scripts/postgres.sh and scripts/redis.sh. Results: a table, and
