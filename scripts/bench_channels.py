@@ -5,11 +5,11 @@ Starts the stack's operator API and action server (tests/e2e/stack.py) and ONE R
 whose credentials are assembled as scripts/run.sh does (credentials.yml: REST with its
 secret, + credentials.telegram.yml +
 credentials.sms.yml), with Telegram (webhook mode) pointed at the fake Bot API
-(tests/fakes/telegram_api.py) and SMS pointed at the fake Twilio REST API
-(tests/fakes/twilio_api.py). The conversation of scripts/bench_assistant.py (SCRIPT) is
-replayed on each channel, 1 and then 20
-conversations at a time, the channels one after the other at each level, against the same
-server (after one warm-up conversation per channel, not measured):
+(tests/fakes/telegram_api.py) and SMS pointed at the fake Twilio REST API, run in a process of
+its own (tests/fakes/twilio_process.py). The conversation of scripts/bench_assistant.py
+(SCRIPT) is replayed on each channel, 1 and then 20 conversations at a time, the channels one
+after the other at each level, against the same server (after one warm-up conversation per
+channel, not measured):
 
 - REST: the HTTP round trip of `POST /webhooks/rest/webhook`.
 - Telegram: from the moment the update is POSTed to the webhook (with the secret token, as
@@ -22,18 +22,21 @@ server (after one warm-up conversation per channel, not measured):
   their number or letter, as on a phone; typed `/payloads` would be plain text here too.
 
 A payload that the bot did not offer as a choice at that point is typed as words instead
-(counted: `typed_instead`). A turn is over when its replies came, nothing more came for
-QUIET_S, and the tracker shows `action_listen` after the person's message (for SMS: and as
-many SMS as the channel plans for the turn's bot messages have been sent); latencies are
-taken from the fakes' recorded timestamps, not from the end of that wait. Messages per second
-are messages over wall time, so for Telegram and SMS they include that end-of-turn detection
-(QUIET_S plus one tracker read per turn, served by the same Rasa server: `tracker_reads`),
-which REST does not need. `completed`: the conversations whose tracker ends with an
-application reference. `by_step` (JSON only): the last-reply latency of each step.
-`rasa_cpu_ms_per_message` (and actions, api): CPU time the server used per message, less
-sensitive than latencies to whatever else runs on the machine (it includes the tracker
-reads; `rasa_cpu_ms_per_message_net`: without them, their cost measured at the end over
-REST); `bench_cpu_s`: this process (client threads and fake servers).
+(counted: `typed_instead`). Telegram: a turn is over when its replies came, nothing more
+came for QUIET_S, and the tracker shows `action_listen` after the person's message; its
+messages per second include that end-of-turn detection (QUIET_S plus one tracker read per
+turn, served by the same Rasa server: `tracker_reads`). SMS: the warm-up conversation is read
+that way, and teaches the bench what a person types at each step and how many SMS each turn
+sends (SmsChannel); in every measured conversation a turn is over as soon as that many SMS
+have arrived (no quiet wait, no tracker read). Latencies are taken from the fakes' recorded
+timestamps, not from the end of the wait. `webhook_p50_ms`/`webhook_p95_ms`: the webhook's
+round trip (how long the provider waits for its answer). `completed`: the conversations whose
+tracker ends with an application reference. `by_step` (JSON only): the last-reply latency of
+each step. `rasa_cpu_ms_per_message` (and actions, api, twilio: the fake): CPU time each
+process used per message, less sensitive than latencies to whatever else runs on the machine
+(it includes the tracker reads; `rasa_cpu_ms_per_message_net`: without them, their cost
+measured at the end over REST); `bench_cpu_s`, `bench_cpu_ms_per_message`: this process (the
+client threads, the fake Telegram).
 
     .venv/assistant/bin/python scripts/bench_channels.py [--conversations 20] \\
         [--model models/emile.tar.gz] [--concurrency 1,20] [--single 4] [--verbose]
@@ -52,6 +55,7 @@ import json
 import os
 import queue
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -79,10 +83,10 @@ from tests.fakes.twilio_api import (  # noqa: E402
     ACCOUNT_SID,
     AUTH_TOKEN,
     FROM_NUMBER,
-    FakeTwilio,
     inbound_sms,
     signed_post,
 )
+from tests.fakes.twilio_process import FakeTwilioProcess, Sent  # noqa: E402
 
 CHANNELS = ("rest", "telegram", "sms")
 # bench_assistant's conversation. (Its last name "Bench" is read by NLU as choose_language
@@ -125,7 +129,13 @@ class Tally:
     completed: int = 0
     tracker_reads: int = 0
     by_step: dict[int, list[float]] = field(default_factory=dict)
+    # Round trips of the SMS webhook POSTs: how long the provider waits for an answer.
+    webhook: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_webhook(self, took: float) -> None:
+        with self.lock:
+            self.webhook.append(took)
 
     def add(self, step: int, last: float, first: float) -> None:
         with self.lock:
@@ -147,6 +157,9 @@ def report(tally: Tally, elapsed: float, conversations: int, concurrency: int) -
         )
     else:
         result["messages"] = 0
+    if tally.webhook:
+        result["webhook_p50_ms"] = round(1000 * statistics.median(tally.webhook), 1)
+        result["webhook_p95_ms"] = round(1000 * percentile(tally.webhook, 95), 1)
     result.update(
         {
             "elapsed_s": round(elapsed, 1),
@@ -181,6 +194,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU time of the live processes of process group `pgid` (a service and its workers:
+    nginx's, or a process started with start_new_session)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def thread_cpu_seconds(pid: int) -> float:
     """CPU time of a process's live threads, to the nanosecond (for short measurements)."""
     total = 0
@@ -206,7 +235,7 @@ def tracker_read_cost(rest: RestChannel, pid: int, reads: int = 5) -> float:
     return used / (reads * len(CHANNEL_SCRIPT))
 
 
-def channel_credentials(workdir: Path, twilio: FakeTwilio) -> Path:
+def channel_credentials(workdir: Path, twilio: FakeTwilioProcess) -> Path:
     """credentials.yml as scripts/run.sh assembles it, the SMS channel on the fake Twilio."""
     rest = (ROOT / "credentials.yml").read_text(encoding="utf-8").rstrip()
     telegram = (ROOT / "credentials.telegram.yml").read_text(encoding="utf-8")
@@ -311,9 +340,18 @@ class Channel:
     def __init__(self, rasa_url: str) -> None:
         self.rasa_url = rasa_url
         self.server_pids: dict[str, int] = {}  # CPU time of these is reported per run
+        # More CPU times to report (name -> seconds so far), e.g. database backends.
+        self.cpu_probes: dict[str, Callable[[], float]] = {}
 
     def conversation(self, tally: Tally, show: bool) -> None:
         raise NotImplementedError
+
+    def begin(self) -> None:
+        """Called before a measured run."""
+
+    def extra(self) -> dict[str, Any]:
+        """Figures of the channel's own for the run just measured."""
+        return {}
 
     def finish(self, sender: str, tally: Tally) -> None:
         slots = tracker(self.rasa_url, sender).get("slots") or {}
@@ -340,18 +378,30 @@ class Channel:
                     with tally.lock:
                         tally.errors.append(f"{type(error).__name__}: {error}"[:300])
 
-        cpu = {name: cpu_seconds(pid) for name, pid in self.server_pids.items()}
+        self.begin()
+        probes = dict(self.cpu_probes)
+        for name, pid in self.server_pids.items():
+            probes[name] = lambda pid=pid: group_cpu_seconds(pid)
+        cpu = {name: probe() for name, probe in probes.items()}
         bench_cpu = time.process_time()
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            for future in [pool.submit(worker) for _ in range(concurrency)]:
-                future.result()
+            try:
+                for future in [pool.submit(worker) for _ in range(concurrency)]:
+                    future.result()
+            except BaseException:  # stopped (Ctrl-C, SIGTERM): no new conversation
+                while not numbers.empty():
+                    numbers.get_nowait()
+                raise
         result = report(tally, time.perf_counter() - started, conversations, concurrency)
         # CPU per message: what a channel costs, whatever else runs on the machine.
-        for name, pid in self.server_pids.items():
-            used = cpu_seconds(pid) - cpu[name]
+        for name, probe in probes.items():
+            used = probe() - cpu[name]
             result[f"{name}_cpu_ms_per_message"] = round(1000 * used / max(1, len(tally.last)), 1)
-        result["bench_cpu_s"] = round(time.process_time() - bench_cpu, 1)
+        used = time.process_time() - bench_cpu
+        result["bench_cpu_s"] = round(used, 1)
+        result["bench_cpu_ms_per_message"] = round(1000 * used / max(1, len(tally.last)), 1)
+        result.update(self.extra())
         return result
 
     def show(self, step: str, sent: str, names: list[str], last: float, first: float) -> None:
@@ -430,32 +480,111 @@ def _pressed_title(update: dict[str, Any], data: str) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class SmsStep:
+    """One step of the SMS conversation as a person on a phone goes through it."""
+
+    sent: str  # what they type: a choice's label, or words
+    label: str | None  # the choice's label they read in the previous turn's SMS
+    sms: int  # how many SMS the bot's turn sends back
+    typed_instead: bool
+
+
 class SmsChannel(Channel):
+    """SMS through the signed Twilio webhook; the bot's SMS recorded by the fake Twilio
+    (tests/fakes/twilio_process.py, in its own process).
+
+    The first conversation (the warm-up) learns the conversation: at each turn, from the
+    tracker's bot events, the numbered choices and how many SMS the channel sends
+    (`plan_sms`), after QUIET_S of quiet. Every later conversation types the same thing
+    at each step (after checking that the choice's label is in the SMS it got) and its
+    turn is over when that many SMS have arrived: no tracker read, no quiet wait. A turn
+    that sends fewer SMS fails the conversation (a timeout); more, the check at the end
+    (`unexpected_sms`); each conversation must still end with an application reference.
+    """
+
     name = "sms"
 
-    def __init__(self, rasa_url: str, fake: FakeTwilio) -> None:
+    def __init__(self, rasa_url: str, fake: FakeTwilioProcess) -> None:
         super().__init__(rasa_url)
         self.fake = fake
         self.webhook = f"{rasa_url}/webhooks/sms/webhook"
+        self.steps: list[SmsStep] | None = None
         self._numbers = itertools.count(random.randint(0, 5 * 10**7))
+        # One pooled client for every webhook POST (a client per request costs more CPU
+        # than the request: httpx builds an SSL context for each).
+        self.client = httpx.Client(timeout=60, limits=httpx.Limits(max_connections=256))
+        self._expected: dict[str, int] = {}
+        self._expected_lock = threading.Lock()
+
+    def _phone(self) -> str:
+        return f"+336{next(self._numbers) % 10**8:08d}"
+
+    def _post(self, params: dict[str, str], tally: Tally) -> float:
+        """POST the signed webhook; when it was sent (the turn's clock starts there)."""
+        sent_at = time.time()
+        answer = signed_post(self.webhook, SMS_PUBLIC_URL, params, timeout=60, client=self.client)
+        tally.add_webhook(time.time() - sent_at)
+        if answer.status_code != 200:
+            raise RuntimeError(f"webhook answered {answer.status_code}: {answer.text[:200]}")
+        return sent_at
 
     def conversation(self, tally: Tally, show: bool) -> None:
-        phone = f"+336{next(self._numbers) % 10**8:08d}"
+        if self.steps is None:
+            self.steps = self.learn(tally, show)
+            return
+        phone = self._phone()
+        with self._expected_lock:
+            self._expected[phone] = sum(step.sms for step in self.steps)
+        got: list[Sent] = []
+        turn: list[Sent] = []
+        for index, step in enumerate(self.steps):
+            if step.label is not None and not _offers(turn, step.label):
+                raise RuntimeError(f"step {index}: choice {step.label} not in the SMS received")
+            if step.typed_instead:
+                with tally.lock:
+                    tally.typed_instead += 1
+            before = len(got)
+            sent_at = self._post(inbound_sms(phone, step.sent), tally)
+            got = self.fake.wait_for(phone, before + step.sms, TURN_TIMEOUT_S)
+            turn = got[before : before + step.sms]
+            last, first = turn[-1].at - sent_at, turn[0].at - sent_at
+            tally.add(index, last, first)
+            if show:
+                self.show(CHANNEL_SCRIPT[index], step.sent, [f"{step.sms} SMS"], last, first)
+        self.finish(phone, tally)
+
+    def begin(self) -> None:
+        with self._expected_lock:
+            self._expected.clear()
+
+    def extra(self) -> dict[str, Any]:
+        """SMS sent beyond what the learnt conversation sends, over the phones measured."""
+        with self._expected_lock:
+            expected = dict(self._expected)
+        unexpected = sum(max(0, len(self.fake.sent_to(p)) - n) for p, n in expected.items())
+        return {"unexpected_sms": unexpected}
+
+    def learn(self, tally: Tally, show: bool) -> list[SmsStep]:
+        """One conversation read turn by turn from the tracker: the steps later ones replay."""
+        phone = self._phone()
         choices = ChoiceNumbering()
+        steps: list[SmsStep] = []
         for index, step in enumerate(CHANNEL_SCRIPT):
-            sent = step
+            sent, label, typed = step, None, False
             if is_payload(step):
                 label = next((k for k, v in choices.payloads.items() if v == step), None)
                 if label is not None:
                     sent = label
                 else:  # not offered now: typed as words
-                    sent = PAYLOAD_WORDS.get(step, step.lstrip("/"))
-                    with tally.lock:
-                        tally.typed_instead += 1
+                    sent, typed = PAYLOAD_WORDS.get(step, step.lstrip("/")), True
             params = inbound_sms(phone, sent)
             names: list[str] = []
             numbering: list[ChoiceNumbering] = []
-            stamps = Outgoing(self.fake.messages, lambda m: m.to == phone)
+            before = len(self.fake.sent_to(phone))
+
+            def stamps(before: int = before) -> list[float]:
+                return [one.at for one in self.fake.sent_to(phone)[before:]]
 
             def over(
                 sid: str = params["MessageSid"],
@@ -474,17 +603,25 @@ class SmsChannel(Channel):
                 numbering.append(turn)
                 return len(plan_sms(texts))  # What the channel sends after the turn.
 
-            sent_at = time.time()
-            answer = signed_post(self.webhook, SMS_PUBLIC_URL, params, timeout=60)
-            if answer.status_code != 200:
-                raise RuntimeError(f"webhook answered {answer.status_code}: {answer.text[:200]}")
+            sent_at = self._post(params, tally)
             times = wait_turn(stamps, over)
             choices = numbering[-1]
+            steps.append(SmsStep(sent, label, len(times), typed))
             last, first = max(times) - sent_at, min(times) - sent_at
             tally.add(index, last, first)
             if show:
                 self.show(step, sent, names, last, first)
-        self.finish(phone, tally)
+        slots = tracker(self.rasa_url, phone).get("slots") or {}
+        if not slots.get("application_reference"):
+            raise RuntimeError("the SMS conversation learnt did not reach a reference")
+        return steps
+
+
+def _offers(sent: list[Sent], label: str) -> bool:
+    """Whether a choice labelled `label` is among the lines of these SMS."""
+    return any(
+        line.strip().startswith(f"{label}.") for one in sent for line in one.body.splitlines()
+    )
 
 
 class RestChannel(Channel):
@@ -547,7 +684,13 @@ def print_table(results: dict[str, dict[str, dict[str, Any]]]) -> None:
     print("bench's tracker reads taken out; typed = payloads typed as words (none offered).")
 
 
+def stop_on_sigterm() -> None:
+    """SIGTERM ends the run like Ctrl-C: the servers started are stopped on the way out."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 def main() -> int:
+    stop_on_sigterm()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=20, help="at the highest level")
     parser.add_argument("--model", type=Path, help="model file (default: ensure_model())")
@@ -575,8 +718,7 @@ def main() -> int:
         "load_average_at_start": os.getloadavg(),
     }
     telegram_fake = FakeTelegram().start()
-    twilio_fake = FakeTwilio()
-    twilio_fake.start()
+    twilio_fake = FakeTwilioProcess().start()
     stack = Stack(workdir, model=model)
     rasa_url = stack.rasa_url
     os.environ.update(
@@ -610,7 +752,7 @@ def main() -> int:
         for channel in channels.values():
             channel.server_pids = {
                 name: stack.processes[name].pid for name in ("rasa", "actions", "api")
-            }
+            } | {"twilio": twilio_fake.pid}
         # Warm-up: one conversation per channel, not measured.
         print("warm-up (first, last ms; responses):" if args.verbose else "warm-up")
         for name in CHANNELS:
@@ -644,7 +786,7 @@ def main() -> int:
     refused_telegram = [
         (c.method, c.status, (c.text or "")[:60]) for c in telegram_fake.calls if c.status >= 400
     ]
-    refused_twilio = [(r.path, r.status) for r in twilio_fake.requests if r.status >= 400]
+    refused_twilio = [(path, status) for path, status in twilio_fake.requests if status >= 400]
     output["provider_refusals"] = {
         "telegram": refused_telegram[:20],
         "telegram_count": len(refused_telegram),

@@ -17,7 +17,10 @@ production check share one algorithm). `inbound_sms(...)` builds the parameters 
 sends for an incoming SMS or MMS.
 
 Runs in its own thread (stdlib `ThreadingHTTPServer`): it serves async tests in the same
-process and a Rasa server in another process alike.
+process and a Rasa server in another process alike. `tests/fakes/twilio_process.py` runs it
+in a process of its own (benchmarks: the fake then shares no interpreter lock with the
+client), with `keep_alive` (HTTP/1.1 connections reused, as api.twilio.com does) and
+`on_request` (called with each recorded request and, when accepted, its message).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import secrets
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -90,7 +94,13 @@ class FakeTwilio:
     requests: list[Request] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     unsubscribed: set[str] = field(default_factory=set)
+    # HTTP/1.1 with connections kept open (off by default: a stopped fake must refuse
+    # connections at once, which an idle kept-alive connection's thread would not).
+    keep_alive: bool = False
+    # Called after each request is recorded, with its message when one was accepted.
+    on_request: Callable[[Request, Message | None], None] | None = None
     _failures: list[int] = field(default_factory=list)
+    _accepted: dict[str, Message] = field(default_factory=dict)
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _server: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
@@ -108,6 +118,8 @@ class FakeTwilio:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if fake.keep_alive else "HTTP/1.0"
+
             def do_POST(self) -> None:
                 fake._handle(self)
 
@@ -185,9 +197,13 @@ class FakeTwilio:
         auth = _basic_auth(handler.headers.get("Authorization"))
         path = urllib.parse.urlsplit(handler.path).path
         status, answer = self._answer(path, handler.headers.get("Content-Type") or "", form, auth)
+        request = Request("POST", path, form, auth, status, time.time())
         with self._cond:
-            self.requests.append(Request("POST", path, form, auth, status, time.time()))
+            self.requests.append(request)
             self._cond.notify_all()
+        if self.on_request is not None:
+            sid = answer.get("sid") if status == 201 else None
+            self.on_request(request, self._accepted.pop(sid, None) if sid else None)
         self._reply(handler, status, answer)
 
     def _answer(
@@ -236,6 +252,8 @@ class FakeTwilio:
         message = Message(sid, to, from_, service, body, list(media), time.time())
         with self._cond:
             self.messages.append(message)
+            if self.on_request is not None:
+                self._accepted[sid] = message
             self._cond.notify_all()
         uri = f"/{API_VERSION}/Accounts/{account}/Messages/{sid}.json"
         return 201, {
@@ -363,10 +381,12 @@ def signed_post(
     *,
     signature: str | None = None,
     timeout: float = 15.0,
+    client: httpx.Client | None = None,
 ) -> httpx.Response:
     """POST a webhook to `url` as Twilio does, signed for `public_url` (what Twilio called).
 
-    `signature` overrides the computed one ("" sends no signature header at all).
+    `signature` overrides the computed one ("" sends no signature header at all); `client`:
+    a pooled client to send it with (a benchmark's many requests), else a new one.
     """
     headers = {
         "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
@@ -376,6 +396,7 @@ def signed_post(
     value = sign(public_url, params, auth_token) if signature is None else signature
     if value:
         headers[SIGNATURE_HEADER] = value
-    return webhook_client().post(
-        url, content=urllib.parse.urlencode(params), headers=headers, timeout=timeout
-    )
+    content = urllib.parse.urlencode(params)
+    if client is not None:
+        return client.post(url, content=content, headers=headers, timeout=timeout)
+    return webhook_client().post(url, content=content, headers=headers, timeout=timeout)
