@@ -50,14 +50,15 @@ def test_stories_of_every_flow(model: Path, tmp_path: Path) -> None:
 # pipeline broke, not noise (the logistic regression is deterministic: same data, same
 # scores). Reached on 2026-12-01 (issue 10, folding tokenizer + tf-idf logistic regression
 # of bot/nlu/, docs/assistant.md): accuracy / macro F1 fr 0.980 / 0.980, en 0.983 / 0.980
+# (evening, with more ar/prs/ps data: fr 0.980 / 0.980, en 0.976 / 0.971)
 # (target 0.976, met). Languages added in issue 10 (ar, prs, ps: every language with a
-# held-out file), once declared complete: ar 0.835 / 0.837, prs 0.854 / 0.859, ps 0.870 /
-# 0.869; their target is 0.90 (scripts/nlu_report.py reports it, run here with
-# --no-floors), not reached yet, so this floor only guards against a breakage; raise it to
-# 0.90 when the target is met.
+# held-out file), once declared complete: 0.835 / 0.837, 0.854 / 0.859, 0.870 / 0.869 on
+# 2026-12-01 afternoon; with the evening's training data ar 0.904 / 0.903 (target 0.90 met),
+# prs 0.888 / 0.891, ps 0.884 / 0.881. Their floor here guards against a breakage, a few
+# points under what is reached; raise it to 0.90 when every one of them meets the target.
 MIN_INTENT_ACCURACY = 0.96
 MIN_INTENT_MACRO_F1 = 0.96
-MIN_NEW_LANGUAGE = 0.80
+MIN_NEW_LANGUAGE = 0.86
 MIN_NEW_LANGUAGE_EXAMPLES = 100
 
 
