@@ -248,6 +248,9 @@ def _fast_json_requests() -> None:
         loop = asyncio.get_running_loop()
         found = sessions.get(loop)
         if found is None or found.closed:
+            # A loop that has ended cannot use its session again: let it go.
+            for ended in [other for other in sessions if other.is_closed()]:
+                del sessions[ended]
             found = sessions[loop] = new_session(self)
         return _KeptSession(found)
 

@@ -236,6 +236,16 @@ def test_action_calls_keep_their_connection_and_answer_the_same():
 
     answers = asyncio.run(calls())
     assert [answer["got"] for answer in answers] == [{"n": n} for n in range(6)]
+
+    # A session of an ended event loop is let go when another loop calls.
+    async def one_call_each(endpoint: EndpointConfig) -> None:
+        async with endpoint.session():
+            pass
+
+    endpoint = EndpointConfig("http://127.0.0.1:1/webhook")
+    for _ in range(3):
+        asyncio.run(one_call_each(endpoint))
+    assert len(endpoint.__dict__["_kept_sessions"]) == 1
     # One connection for the five calls in a row (Rasa opened one per call), a new one after.
     assert len(set(clients[:5])) == 1
     assert clients[5] != clients[0]
