@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -50,6 +51,11 @@ _KEY_NAMESPACE: Final = uuid.UUID("6f1d8f2e-5c3b-4f0e-9a57-e1d1e0c0a001")
 # A typed name is taken for a question only when the NLU is this sure (names are unusual
 # words: "Hope", "Amine" could be read as anything with a low confidence).
 NAME_INTERRUPTION_CONFIDENCE: Final = 0.9
+# A compound name, every part capitalised ("Ben-Salah", "Multi-Sms-Cv"), is a question only
+# when the NLU is all but certain: one of its parts can be a word the model knows well
+# ("Cv" read as ask_documents at 0.91 once Arabic, Dari and Pashto data named the CV).
+COMPOUND_NAME_INTERRUPTION_CONFIDENCE: Final = 0.98
+_COMPOUND_NAME: Final = re.compile(r"[^\W\d_][^\W\d_'’]*(?:[ '’-]+[^\W\d_][^\W\d_'’]*)+")
 YES_NO_INTENTS: Final = frozenset({"affirm", "deny", "dont_know"})
 
 
@@ -132,9 +138,17 @@ def _typed_name(tracker: Tracker) -> str | None:
             # One word not among the yes/no words: a name the model took for one ("John"
             # read as affirm at 0.95 once the model learnt nine languages).
             return clean_name(text)
-    if not_a_name_intent(intent) and confidence >= NAME_INTERRUPTION_CONFIDENCE:
+    if not_a_name_intent(intent) and confidence >= _interruption_confidence(text):
         return None
     return clean_name(text)
+
+
+def _interruption_confidence(text: str) -> float:
+    """How sure the NLU must be to take a typed name for something else."""
+    words = re.split(r"[ '’-]+", text.strip())
+    if _COMPOUND_NAME.fullmatch(text.strip()) and all(w[:1].isupper() for w in words):
+        return COMPOUND_NAME_INTERRUPTION_CONFIDENCE
+    return NAME_INTERRUPTION_CONFIDENCE
 
 
 class PhoneFormValidator(BaseFormValidator):

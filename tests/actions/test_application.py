@@ -157,6 +157,30 @@ async def test_a_name_read_as_an_unknown_language_is_a_name():
     assert responses(dispatcher) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "taken"),
+    [
+        ("Multi-Sms-Cv", True),  # seen: ask_documents at 0.909 ("Cv")
+        ("Ben-Salah Cv", True),
+        ("Cv", False),  # one word: the usual 0.9
+        ("quels documents", False),  # not every word capitalised
+        ("Documents?", False),
+    ],
+)
+@pytest.mark.asyncio
+async def test_a_compound_name_is_a_name_unless_the_nlu_is_all_but_certain(text, taken):
+    tracker = form_tracker(
+        FORM,
+        "last_name",
+        text=text,
+        intent="ask_documents",
+        confidence=0.95,
+        slots={"consent_given": True, "first_name": "Amina"},
+    )
+    _dispatcher, events = await validate(tracker)
+    assert (slots_set(events).get("last_name") is not None) is taken
+
+
 @pytest.mark.asyncio
 async def test_asking_for_english_during_the_name_is_not_a_name():
     tracker = form_tracker(
