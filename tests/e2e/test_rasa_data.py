@@ -46,19 +46,16 @@ def test_stories_of_every_flow(model: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
 
 
-# Floors well under what the model reaches: falling under one means the NLU data or
-# pipeline broke, not noise (the logistic regression is deterministic: same data, same
-# scores). Reached on 2026-12-01 (issue 10, folding tokenizer + tf-idf logistic regression
-# of bot/nlu/, docs/assistant.md): accuracy / macro F1 fr 0.980 / 0.980, en 0.983 / 0.980
-# (evening, with more ar/prs/ps data: fr 0.980 / 0.980, en 0.976 / 0.971)
-# (target 0.976, met). Languages added in issue 10 (ar, prs, ps: every language with a
-# held-out file), once declared complete: 0.835 / 0.837, 0.854 / 0.859, 0.870 / 0.869 on
-# 2026-12-01 afternoon; with the evening's training data ar 0.904 / 0.903 (target 0.90 met),
-# prs 0.888 / 0.891, ps 0.884 / 0.881. Their floor here guards against a breakage, a few
-# points under what is reached; raise it to 0.90 when every one of them meets the target.
+# Floors: falling under one means the NLU data or pipeline broke, not noise (the logistic
+# regression is deterministic: same data, same scores). Held-out accuracy / macro F1 of the
+# model of 2026-12-02 (issue 10, docs/assistant.md): fr 0.980 / 0.980, en 0.983 / 0.980
+# (target 0.976), ar 0.908 / 0.907, prs 0.909 / 0.913, ps 0.919 / 0.918 (target 0.90).
+# fr and en keep a floor a little under their target; the languages of issue 10 (every
+# language with a held-out file, once declared complete) are held to the target itself,
+# reached by all three since 2026-12-02 (0.835 / 0.854 / 0.870 on 2026-12-01 afternoon).
 MIN_INTENT_ACCURACY = 0.96
 MIN_INTENT_MACRO_F1 = 0.96
-MIN_NEW_LANGUAGE = 0.86
+MIN_NEW_LANGUAGE = 0.90
 MIN_NEW_LANGUAGE_EXAMPLES = 100
 
 
