@@ -66,6 +66,9 @@ class Lexicon:
     people: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # the slots whose count includes the person typing ("me, my wife and my mother": 3)
     counts_speaker: frozenset[str] = frozenset()
+    # slot -> normalised words for the person typing ("me", "زه"): "me and my brother" names
+    # two people with one noun
+    speaker_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _value(slot: str, raw: Any) -> Any:
@@ -106,12 +109,23 @@ def lexicon() -> Lexicon:
         without[slot] = tuple(nouns)
     people: dict[str, tuple[str, ...]] = {}
     speaker: set[str] = set()
+    speaker_words: dict[str, tuple[str, ...]] = {}
     for slot, entry in (data.get("people") or {}).items():
         entry = dict(entry or {})
         if entry.pop("speaker", False):
             speaker.add(slot)
+        speaker_words[slot] = tuple(_phrases(entry.pop("self", None)))
         people[slot] = tuple(_phrases(entry))
-    return Lexicon(intents, negations, post_negations, phrases, without, people, frozenset(speaker))
+    return Lexicon(
+        intents,
+        negations,
+        post_negations,
+        phrases,
+        without,
+        people,
+        frozenset(speaker),
+        speaker_words,
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -368,8 +382,10 @@ def _people_count(
     and a girl": 3 children), when it names two or more; else None.
 
     Each noun of the slot's `people` is one person, or the number right before it; the
-    person typing counts too where the slot says so. A phrase of the slot that spans two
-    of the nouns ("husband and wife") is a count already: then this says nothing.
+    person typing counts too where the slot says so, and a word for them ("me", "زه")
+    beside one noun makes two named ("زه او زما ورور", me and my brother). A phrase of the
+    slot that spans two of the nouns ("husband and wife") is a count already: then this
+    says nothing.
     """
     nouns = lexicon().people.get(spec.slot)
     if not nouns:
@@ -378,7 +394,13 @@ def _people_count(
     for match in sorted(_all_matches(tokens, [(None, n) for n in nouns]), key=lambda m: -m.length):
         if all(match.end <= other.start or match.start >= other.end for other in named):
             named.append(match)
-    if len(named) < 2:
+    if len(named) == 1 and spec.slot in lexicon().counts_speaker:
+        # Exact words only: "me", "من", "زه" are too short to forgive a typo.
+        self_words = set(lexicon().speaker_words.get(spec.slot, ()))
+        outside = [*tokens[: named[0].start], *tokens[named[0].end :]]
+        if not self_words.intersection(outside):
+            return None
+    elif len(named) < 2:
         return None
     for phrase in phrases:
         if sum(phrase.start <= m.start and m.end <= phrase.end for m in named) >= 2:
