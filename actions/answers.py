@@ -409,7 +409,9 @@ def _people_count(
     total = 1 if spec.slot in lexicon().counts_speaker else 0
     for match in named:
         before = tokens[match.start - 1] if match.start > 0 else ""
-        total += int(before) if before.isdigit() else words.get(before, 1)
+        # "وجوج بنات" (and two girls): the number carries the "and" in front.
+        bare = without_proclitic(before)
+        total += int(bare) if bare.isdigit() else words.get(before, words.get(bare, 1))
     return total
 
 
