@@ -69,6 +69,14 @@ class Lexicon:
     # slot -> normalised words for the person typing ("me", "زه"): "me and my brother" names
     # two people with one noun
     speaker_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # slot -> values (as `_key`s) that lose to any other value found ("licence" is in
+    # "foreign licence", "learning for the licence" and "no licence" alike)
+    weak: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+
+def _key(value: Any) -> str:
+    """A value (a list too) as a comparable key."""
+    return json.dumps(value, sort_keys=True)
 
 
 def _value(slot: str, raw: Any) -> Any:
@@ -125,6 +133,10 @@ def lexicon() -> Lexicon:
         people,
         frozenset(speaker),
         speaker_words,
+        {
+            slot: frozenset(_key(v) for v in values or ())
+            for slot, values in (data.get("weak") or {}).items()
+        },
     )
 
 
@@ -372,6 +384,23 @@ def _best(matches: list[_Match], many: bool) -> list[Any]:
     return [best.value] if len(rivals) == 1 else []
 
 
+def _without_false_typos(tokens: Sequence[str], matches: list[_Match]) -> list[_Match]:
+    """The matches, less one-word typos of a word the message has exactly as another
+    value's word: "بالکل" (certainly) is a word, not a typo of "بالاك" (maybe)."""
+    exact: dict[int, set[str]] = {}
+    for m in matches:
+        if m.exact:
+            for position in range(m.start, m.end):
+                exact.setdefault(position, set()).add(_key(m.value))
+    return [
+        m
+        for m in matches
+        if m.exact
+        or m.end - m.start != 1
+        or not exact.get(m.start, set()) - {_key(m.value)}
+    ]
+
+
 def _people_count(
     tokens: Sequence[str],
     spec: SlotSpec,
@@ -480,6 +509,11 @@ def read_answer(
         tokens, lexicon().without.get(spec.slot, ())
     )
     matches += [replace(m, generic=True) for m in _all_matches(tokens, yes_no)]
+    matches = _without_false_typos(tokens, matches)
+    weak = lexicon().weak.get(spec.slot, frozenset())
+    if any(m.exact and not m.generic and _key(m.value) not in weak for m in matches):
+        # "لایسنس مې په افغانستان کې اخیستی": the licence is foreign, not a "yes".
+        matches = [m for m in matches if m.generic or _key(m.value) not in weak]
     if spec.number_range is not None:
         # People listed one by one ("me, my wife and my mother", "2 boys and 1 girl") are
         # counted; else digits say it best ("2 kids", "nous sommes 3"); then phrases; then
