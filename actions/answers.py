@@ -395,9 +395,7 @@ def _without_false_typos(tokens: Sequence[str], matches: list[_Match]) -> list[_
     return [
         m
         for m in matches
-        if m.exact
-        or m.end - m.start != 1
-        or not exact.get(m.start, set()) - {_key(m.value)}
+        if m.exact or m.end - m.start != 1 or not exact.get(m.start, set()) - {_key(m.value)}
     ]
 
 

@@ -416,7 +416,7 @@ def measure_offline(answers: Path, only: frozenset[str] | None = None) -> dict:
             "answers": total,
             "understood": hits,
             "share": round(hits / total, 4) if total else 0.0,
-            "max_turns_to_get_out": 0,
+            "max_turns_to_get_out": None,  # not measured without a server
             "questions": per_question,
         }
     return report
@@ -425,15 +425,21 @@ def measure_offline(answers: Path, only: frozenset[str] | None = None) -> dict:
 def print_report(report: dict, out: Callable[[str], None] = print) -> None:
     """The report as a table."""
     for language, scores in report["languages"].items():
+        turns = scores["max_turns_to_get_out"]
         out(
             f"\n{language}: {scores['understood']}/{scores['answers']} typed answers understood "
-            f"({scores['share']:.1%}); turns to get out of a question: at most "
-            f"{scores['max_turns_to_get_out']} (> {MAX_TURNS} means never)"
+            f"({scores['share']:.1%})"
+            + (
+                ""
+                if turns is None
+                else f"; turns to get out of a question: at most {turns} "
+                f"(> {MAX_TURNS} means never)"
+            )
         )
         for question, entry in scores["questions"].items():
             out(
-                f"  {question:22} {entry['understood']:>2}/{entry['answers']:<2} "
-                f"out in {entry.get('turns_to_get_out', '?')}"
+                f"  {question:22} {entry['understood']:>2}/{entry['answers']:<2}"
+                + (f" out in {entry['turns_to_get_out']}" if "turns_to_get_out" in entry else "")
             )
             for missed in entry.get("missed", []):  # a development set's only
                 out(f"      missed: {missed}")

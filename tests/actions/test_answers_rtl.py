@@ -160,3 +160,44 @@ def test_a_development_answer_copied_from_the_held_out_set_is_rejected_unnamed(t
     assert copied == ["dev.yml: ar/adults: answer 1 is in the held-out set"]
     assert not any("مراتي" in p for p in problems)
     assert any("residence_area: 0 answers" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # The person typing, named beside one relative: two adults.
+        ("adults", "ps", "زه او زما ورور", 2),
+        ("adults", "fr", "moi et mon frère", 2),
+        ("adults", "ps", "زه له خپلې ښځې سره", 2),
+        ("adults", "ps", "یوازې زه یم", 1),
+        # A number carrying "and" in front ("and two girls").
+        ("children", "ar", "ولد وجوج بنات", 3),
+        # The licence named with what it is: foreign, being learnt; alone, a "yes".
+        ("driving_licence", "ps", "لایسنس مې په افغانستان کې اخیستی", "no"),
+        ("driving_licence", "ar", "البيرمي ديالي مغربي", "no"),
+        ("driving_licence", "prs", "در حال گرفتن لایسنس هستم", "in_progress"),
+        ("driving_licence", "prs", "لایسنس دارم", "yes"),
+        ("right_to_work", "ps", "د اقامې نوې کولو ته مې درخواست ورکړی", "pending_renewal"),
+        ("right_to_work", "ps", "اقامه لرم", "yes"),
+        # A word of the lexicon is no typo of another word: "بالکل" (certainly) is not
+        # "بالاك" (maybe).
+        ("ready_to_move", "ps", "هو بالکل ځو", "yes"),
+        # Pashto in Latin letters, "ne" for "na".
+        ("work_situation", "ps", "kar ne laram", "unemployed"),
+    ],
+)
+def test_readings_of_the_third_pass(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+def test_the_offline_measure_refuses_the_held_out_set():
+    report = _report()
+    with pytest.raises(SystemExit):
+        report.measure_offline(report.HELD_OUT)
+
+
+def test_a_language_filter_keeps_only_those_languages():
+    report = _report()
+    answers = {"ar": {"adults": [("جوج", 2)]}, "ps": {"adults": [("دوه", 2)]}}
+    assert report._kept(answers, frozenset({"ps"})) == {"ps": answers["ps"]}
+    assert report._kept(answers, None) == answers
