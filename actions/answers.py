@@ -69,6 +69,8 @@ class Lexicon:
     # slot -> normalised words for the person typing ("me", "زه"): "me and my brother" names
     # two people with one noun
     speaker_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # normalised word pairs that start with a negation of another language: "ما سره"
+    not_negations: frozenset[str] = frozenset()
     # slot -> values (as `_key`s) that lose to any other value found ("licence" is in
     # "foreign licence", "learning for the licence" and "no licence" alike)
     weak: Mapping[str, frozenset[str]] = field(default_factory=dict)
@@ -133,7 +135,8 @@ def lexicon() -> Lexicon:
         people,
         frozenset(speaker),
         speaker_words,
-        {
+        not_negations=frozenset(_phrases(data.get("not_negations"))),
+        weak={
             slot: frozenset(_key(v) for v in values or ())
             for slot, values in (data.get("weak") or {}).items()
         },
@@ -305,9 +308,13 @@ def _negated(tokens: Sequence[str], nouns: Iterable[tuple[Any, str]]) -> list[_M
         for start, end, exact in _find(tokens, noun):
             for negation in negations:
                 size = len(negation.split())
-                # The negation right before the noun, or one word before ("pas d un permis").
+                # The negation right before the noun, or one word before ("pas d un permis",
+                # "ما لقيت خدمة"), unless the two words say something else: Pashto "ما سره"
+                # (with me) in "ما سره لایسنس شته" (I have a licence with me).
                 for gap in (0, 1):
                     begin = start - size - gap
+                    if gap and " ".join(tokens[begin:start]) in lexicon().not_negations:
+                        continue
                     if begin >= 0 and " ".join(tokens[begin : begin + size]) == negation:
                         length = len(negation.replace(" ", "")) + len(noun)
                         found.append(_Match(value, begin, end, length, exact))

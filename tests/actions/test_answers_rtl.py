@@ -182,6 +182,9 @@ def test_a_development_answer_copied_from_the_held_out_set_is_rejected_unnamed(t
         # A word of the lexicon is no typo of another word: "بالکل" (certainly) is not
         # "بالاك" (maybe).
         ("ready_to_move", "ps", "هو بالکل ځو", "yes"),
+        # Pashto "ما سره" (with me) is not Arabic "ما" (not); Arabic "ما" + verb still is.
+        ("driving_licence", "ps", "هو ما سره لایسنس شته", "yes"),
+        ("work_situation", "ar", "ما لقيت خدمة", "unemployed"),
         # Pashto in Latin letters, "ne" for "na".
         ("work_situation", "ps", "kar ne laram", "unemployed"),
     ],
