@@ -69,6 +69,8 @@ class Lexicon:
     # slot -> normalised words for the person typing ("me", "زه"): "me and my brother" names
     # two people with one noun
     speaker_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # normalised negations said only right before their noun ("نه سند")
+    tight_negations: tuple[str, ...] = ()
     # normalised word pairs that start with a negation of another language: "ما سره"
     not_negations: frozenset[str] = frozenset()
     # slot -> values (as `_key`s) that lose to any other value found ("licence" is in
@@ -135,6 +137,7 @@ def lexicon() -> Lexicon:
         people,
         frozenset(speaker),
         speaker_words,
+        tight_negations=tuple(_phrases(data.get("tight_negations"))),
         not_negations=frozenset(_phrases(data.get("not_negations"))),
         weak={
             slot: frozenset(_key(v) for v in values or ())
@@ -302,16 +305,19 @@ def _negated(tokens: Sequence[str], nouns: Iterable[tuple[Any, str]]) -> list[_M
     """Values said as "no <noun>" / "pas de <noun>" / "sans <noun>", or with the negated
     verb after the noun ("لایسنس ندارم", "کاغذ نشته", "kaghaz na laram")."""
     found = []
-    negations = lexicon().negations
+    # The negation right before the noun, or one word before ("pas d un permis", "ما لقيت
+    # خدمة"); "نه" only right before it ("نه سند لرم نه اقامه": neither papers nor permit),
+    # since one word later it is often "no" answering the question ("نه، دوه ماشومان").
+    negations: list[tuple[str, tuple[int, ...]]] = [(n, (0, 1)) for n in lexicon().negations]
+    negations += [(n, (0,)) for n in lexicon().tight_negations]
     post_negations = lexicon().post_negations
     for value, noun in nouns:
         for start, end, exact in _find(tokens, noun):
-            for negation in negations:
+            for negation, gaps in negations:
                 size = len(negation.split())
-                # The negation right before the noun, or one word before ("pas d un permis",
-                # "ما لقيت خدمة"), unless the two words say something else: Pashto "ما سره"
-                # (with me) in "ما سره لایسنس شته" (I have a licence with me).
-                for gap in (0, 1):
+                # Not when the two words say something else: Pashto "ما سره" (with me) in
+                # "ما سره لایسنس شته" (I have a licence with me).
+                for gap in gaps:
                     begin = start - size - gap
                     if gap and " ".join(tokens[begin:start]) in lexicon().not_negations:
                         continue

@@ -185,6 +185,10 @@ def test_a_development_answer_copied_from_the_held_out_set_is_rejected_unnamed(t
         # Pashto "ما سره" (with me) is not Arabic "ما" (not); Arabic "ما" + verb still is.
         ("driving_licence", "ps", "هو ما سره لایسنس شته", "yes"),
         ("work_situation", "ar", "ما لقيت خدمة", "unemployed"),
+        # "نه" right before a noun negates it: neither papers nor a permit.
+        ("right_to_work", "ps", "نه سند لرم نه اقامه", "no"),
+        # Plural relatives with their number.
+        ("adults", "ps", "زه او دوه وروڼه", 3),
         # Pashto in Latin letters, "ne" for "na".
         ("work_situation", "ps", "kar ne laram", "unemployed"),
     ],
