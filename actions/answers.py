@@ -73,9 +73,10 @@ class Lexicon:
     tight_negations: tuple[str, ...] = ()
     # normalised word pairs that start with a negation of another language: "ما سره"
     not_negations: frozenset[str] = frozenset()
-    # slot -> values (as `_key`s) that lose to any other value found ("licence" is in
-    # "foreign licence", "learning for the licence" and "no licence" alike)
-    weak: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # slot -> values (as `_key`s), weakest first, that lose to any value listed after them
+    # or not listed when both are found ("licence" is in "foreign licence", "learning for
+    # the licence" and "no licence" alike)
+    weak: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _key(value: Any) -> str:
@@ -140,7 +141,7 @@ def lexicon() -> Lexicon:
         tight_negations=tuple(_phrases(data.get("tight_negations"))),
         not_negations=frozenset(_phrases(data.get("not_negations"))),
         weak={
-            slot: frozenset(_key(v) for v in values or ())
+            slot: tuple(_key(v) for v in values or ())
             for slot, values in (data.get("weak") or {}).items()
         },
     )
@@ -397,6 +398,23 @@ def _best(matches: list[_Match], many: bool) -> list[Any]:
     return [best.value] if len(rivals) == 1 else []
 
 
+def _strongest(matches: list[_Match], weak: Sequence[str]) -> list[_Match]:
+    """The matches less those of a weaker value than one found exactly: "لایسنس مې په
+    افغانستان کې اخیستی" is a foreign licence ("no"), not a "yes"; "no licence, but I am
+    learning" is learning."""
+    if not weak:
+        return matches
+
+    def rank(match: _Match) -> int:
+        key = _key(match.value)
+        return weak.index(key) if key in weak else len(weak)
+
+    found = [rank(m) for m in matches if m.exact and not m.generic]
+    if not found:
+        return matches
+    return [m for m in matches if m.generic or rank(m) >= max(found)]
+
+
 def _without_false_typos(tokens: Sequence[str], matches: list[_Match]) -> list[_Match]:
     """The matches, less one-word typos of a word the message has exactly as another
     value's word: "بالکل" (certainly) is a word, not a typo of "بالاك" (maybe)."""
@@ -521,10 +539,7 @@ def read_answer(
     )
     matches += [replace(m, generic=True) for m in _all_matches(tokens, yes_no)]
     matches = _without_false_typos(tokens, matches)
-    weak = lexicon().weak.get(spec.slot, frozenset())
-    if any(m.exact and not m.generic and _key(m.value) not in weak for m in matches):
-        # "لایسنس مې په افغانستان کې اخیستی": the licence is foreign, not a "yes".
-        matches = [m for m in matches if m.generic or _key(m.value) not in weak]
+    matches = _strongest(matches, lexicon().weak.get(spec.slot, ()))
     if spec.number_range is not None:
         # People listed one by one ("me, my wife and my mother", "2 boys and 1 girl") are
         # counted; else digits say it best ("2 kids", "nous sommes 3"); then phrases; then

@@ -177,6 +177,8 @@ def test_a_development_answer_copied_from_the_held_out_set_is_rejected_unnamed(t
         ("driving_licence", "ar", "البيرمي ديالي مغربي", "no"),
         ("driving_licence", "prs", "در حال گرفتن لایسنس هستم", "in_progress"),
         ("driving_licence", "prs", "لایسنس دارم", "yes"),
+        ("driving_licence", "ps", "لایسنس مې نشته خو زده کوم", "in_progress"),
+        ("driving_licence", "ar", "عندي رخصة تونسية", "no"),
         ("right_to_work", "ps", "د اقامې نوې کولو ته مې درخواست ورکړی", "pending_renewal"),
         ("right_to_work", "ps", "اقامه لرم", "yes"),
         # A word of the lexicon is no typo of another word: "بالکل" (certainly) is not
