@@ -69,6 +69,9 @@ class Lexicon:
     # slot -> normalised words for the person typing ("me", "زه"): "me and my brother" names
     # two people with one noun
     speaker_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # normalised "I have" / "I don't have" words, and the slots they do not answer
+    possession: frozenset[str] = frozenset()
+    possession_not_for: frozenset[str] = frozenset()
     # normalised negations said only right before their noun ("نه سند")
     tight_negations: tuple[str, ...] = ()
     # normalised word pairs that start with a negation of another language: "ما سره"
@@ -129,6 +132,8 @@ def lexicon() -> Lexicon:
             speaker.add(slot)
         speaker_words[slot] = tuple(_phrases(entry.pop("self", None)))
         people[slot] = tuple(_phrases(entry))
+    possession = dict(data.get("possession") or {})
+    not_for = possession.pop("not_for", None)
     return Lexicon(
         intents,
         negations,
@@ -138,6 +143,8 @@ def lexicon() -> Lexicon:
         people,
         frozenset(speaker),
         speaker_words,
+        possession=frozenset(_phrases(possession)),
+        possession_not_for=frozenset(not_for or ()),
         tight_negations=tuple(_phrases(data.get("tight_negations"))),
         not_negations=frozenset(_phrases(data.get("not_negations"))),
         weak={
@@ -529,10 +536,14 @@ def read_answer(
     candidates = [title for title in titles if title[1] not in intent_words]
     candidates += list(lexicon().phrases.get(spec.slot, ()))
     yes_no = [title for title in titles if title[1] in intent_words]
+    # "I have" says yes to "do you have…?", not to "are you ready to move?" ("نی، اینجا کار
+    # دارم": no, I have work here).
+    unsaid = lexicon().possession if spec.slot in lexicon().possession_not_for else frozenset()
     yes_no += [
         (value, phrase)
         for intent, value in spec.intents.items()
         for phrase in lexicon().intents.get(intent, ())
+        if phrase not in unsaid
     ]
     matches = _all_matches(tokens, candidates) + _negated(
         tokens, lexicon().without.get(spec.slot, ())

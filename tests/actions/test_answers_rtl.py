@@ -191,6 +191,9 @@ def test_a_development_answer_copied_from_the_held_out_set_is_rejected_unnamed(t
         ("right_to_work", "ps", "نه سند لرم نه اقامه", "no"),
         # Plural relatives with their number.
         ("adults", "ps", "زه او دوه وروڼه", 3),
+        # "I have" answers a question about having something, not about moving.
+        ("ready_to_move", "prs", "نی، اینجا کار دارم", "no"),
+        ("driving_licence", "prs", "دارم", "yes"),
         # Pashto in Latin letters, "ne" for "na".
         ("work_situation", "ps", "kar ne laram", "unemployed"),
     ],
