@@ -422,18 +422,32 @@ def _strongest(matches: list[_Match], weak: Sequence[str]) -> list[_Match]:
     return [m for m in matches if m.generic or rank(m) >= max(found)]
 
 
+@functools.lru_cache(maxsize=1)
+def _lexicon_words() -> frozenset[str]:
+    """The one-word phrases of the lexicon, of every slot and intent, normalised."""
+    lex = lexicon()
+    everything = [p for phrases in lex.intents.values() for p in phrases]
+    everything += [p for found in lex.phrases.values() for _, p in found]
+    return frozenset(p for p in everything if " " not in p)
+
+
 def _without_false_typos(tokens: Sequence[str], matches: list[_Match]) -> list[_Match]:
     """The matches, less one-word typos of a word the message has exactly as another
-    value's word: "بالکل" (certainly) is a word, not a typo of "بالاك" (maybe)."""
+    value's word ("بالکل", certainly, is a word, not a typo of "بالاك", maybe), or that the
+    lexicon knows as a word of its own ("نمیتانم", I can't, is no typo of "نمیدانم", I don't
+    know)."""
     exact: dict[int, set[str]] = {}
     for m in matches:
         if m.exact:
             for position in range(m.start, m.end):
                 exact.setdefault(position, set()).add(_key(m.value))
+    known = _lexicon_words()
     return [
         m
         for m in matches
-        if m.exact or m.end - m.start != 1 or not exact.get(m.start, set()) - {_key(m.value)}
+        if m.exact
+        or m.end - m.start != 1
+        or (not exact.get(m.start, set()) - {_key(m.value)} and tokens[m.start] not in known)
     ]
 
 
