@@ -202,6 +202,44 @@ def test_readings_of_the_third_pass(nlg, slot, language, text, expected):  # noq
     assert read(nlg, slot, language, text) == (True, expected)
 
 
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # No job, whatever the reason: retired, sick, at home with the children, asylum
+        # seeker, "I used to work", "nothing".
+        ("work_situation", "prs", "من متقاعد شدم", "unemployed"),
+        ("work_situation", "ps", "زه تقاعد شوی یم", "unemployed"),
+        ("work_situation", "ar", "انا متقاعدة", "unemployed"),
+        ("work_situation", "prs", "معلول استم", "unemployed"),
+        ("work_situation", "ps", "ناروغه یم", "unemployed"),
+        ("work_situation", "ar", "مريضة ما نقدرش نشتغل", "unemployed"),
+        ("work_situation", "prs", "خانه دار هستم", "unemployed"),
+        ("work_situation", "ps", "کور کې یم ماشومان ساتم", "unemployed"),
+        ("work_situation", "prs", "پناهجو هستم", "unemployed"),
+        ("work_situation", "ps", "پخوا مې کار کاوه", "unemployed"),
+        ("work_situation", "prs", "هیچی", "unemployed"),
+        # Searching (Pashto لټون), a Dari colloquial "نی" (no).
+        ("work_situation", "ps", "د کار په لټون کې یو", "unemployed"),
+        ("work_situation", "prs", "فعلا نی", "unemployed"),
+        # Seasons, hours, language lessons.
+        ("work_situation", "prs", "در فصل انگور کار میکنم", "short_contract"),
+        ("work_situation", "ps", "په موسم کې کار کوم", "short_contract"),
+        ("work_situation", "prs", "۶ ساعت کار میکنم", "part_time"),
+        ("work_situation", "ps", "هره اونۍ د ژبې درس ته ځم", "training"),
+        # Arabic "I don't like to" says no to moving.
+        ("ready_to_move", "ar", "ما نحبش نمشي بعيد", "no"),
+    ],
+)
+def test_readings_of_the_fourth_pass(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+def test_a_word_the_lexicon_knows_is_no_typo_of_another(nlg):  # noqa: F811
+    # "نمیتانم" (I can't) is one letter from "نمیدانم" (I don't know); it is a word of its own.
+    assert read(nlg, "work_situation", "prs", "نمیتانم") == (False, None)
+    assert read(nlg, "work_situation", "prs", "نمیدانم") == (True, "dont_know")
+
+
 def test_the_offline_measure_refuses_the_held_out_set():
     report = _report()
     with pytest.raises(SystemExit):
