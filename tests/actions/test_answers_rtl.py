@@ -228,6 +228,12 @@ def test_readings_of_the_third_pass(nlg, slot, language, text, expected):  # noq
         ("work_situation", "ps", "هره اونۍ د ژبې درس ته ځم", "training"),
         # Arabic "I don't like to" says no to moving.
         ("ready_to_move", "ar", "ما نحبش نمشي بعيد", "no"),
+        # Arabic verbs of leaving, "impossible" + verb, "not possible", undecided.
+        ("ready_to_move", "ar", "حابة انتقل لمدينة صغيرة", "yes"),
+        ("ready_to_move", "ar", "بغيت نخرج من هاد البلاد", "yes"),
+        ("ready_to_move", "ar", "مستحيل نروح بعيد", "no"),
+        ("ready_to_move", "ar", "لا موش ممكن", "no"),
+        ("ready_to_move", "ar", "حايرة", "maybe"),
     ],
 )
 def test_readings_of_the_fourth_pass(nlg, slot, language, text, expected):  # noqa: F811
