@@ -228,6 +228,11 @@ def test_readings_of_the_third_pass(nlg, slot, language, text, expected):  # noq
         ("work_situation", "ps", "هره اونۍ د ژبې درس ته ځم", "training"),
         # Arabic "I don't like to" says no to moving.
         ("ready_to_move", "ar", "ما نحبش نمشي بعيد", "no"),
+        # Latin letters; days a week.
+        ("work_situation", "prs", "hanoz kar paida nakardam", "unemployed"),
+        ("work_situation", "ps", "os pa lata ki yam", "unemployed"),
+        ("work_situation", "prs", "shagerd hastam", "training"),
+        ("work_situation", "ps", "په اونۍ کې دوه ورځې په دوکان کې", "part_time"),
         # Arabic verbs of leaving, "impossible" + verb, "not possible", undecided.
         ("ready_to_move", "ar", "حابة انتقل لمدينة صغيرة", "yes"),
         ("ready_to_move", "ar", "بغيت نخرج من هاد البلاد", "yes"),
