@@ -66,6 +66,25 @@ class Lexicon:
     people: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # the slots whose count includes the person typing ("me, my wife and my mother": 3)
     counts_speaker: frozenset[str] = frozenset()
+    # slot -> normalised words for the person typing ("me", "زه"): "me and my brother" names
+    # two people with one noun
+    speaker_words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # normalised "I have" / "I don't have" words, and the slots they do not answer
+    possession: frozenset[str] = frozenset()
+    possession_not_for: frozenset[str] = frozenset()
+    # normalised negations said only right before their noun ("نه سند")
+    tight_negations: tuple[str, ...] = ()
+    # normalised word pairs that start with a negation of another language: "ما سره"
+    not_negations: frozenset[str] = frozenset()
+    # slot -> values (as `_key`s), weakest first, that lose to any value listed after them
+    # or not listed when both are found ("licence" is in "foreign licence", "learning for
+    # the licence" and "no licence" alike)
+    weak: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def _key(value: Any) -> str:
+    """A value (a list too) as a comparable key."""
+    return json.dumps(value, sort_keys=True)
 
 
 def _value(slot: str, raw: Any) -> Any:
@@ -106,12 +125,33 @@ def lexicon() -> Lexicon:
         without[slot] = tuple(nouns)
     people: dict[str, tuple[str, ...]] = {}
     speaker: set[str] = set()
+    speaker_words: dict[str, tuple[str, ...]] = {}
     for slot, entry in (data.get("people") or {}).items():
         entry = dict(entry or {})
         if entry.pop("speaker", False):
             speaker.add(slot)
+        speaker_words[slot] = tuple(_phrases(entry.pop("self", None)))
         people[slot] = tuple(_phrases(entry))
-    return Lexicon(intents, negations, post_negations, phrases, without, people, frozenset(speaker))
+    possession = dict(data.get("possession") or {})
+    not_for = possession.pop("not_for", None)
+    return Lexicon(
+        intents,
+        negations,
+        post_negations,
+        phrases,
+        without,
+        people,
+        frozenset(speaker),
+        speaker_words,
+        possession=frozenset(_phrases(possession)),
+        possession_not_for=frozenset(not_for or ()),
+        tight_negations=tuple(_phrases(data.get("tight_negations"))),
+        not_negations=frozenset(_phrases(data.get("not_negations"))),
+        weak={
+            slot: tuple(_key(v) for v in values or ())
+            for slot, values in (data.get("weak") or {}).items()
+        },
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -273,15 +313,22 @@ def _negated(tokens: Sequence[str], nouns: Iterable[tuple[Any, str]]) -> list[_M
     """Values said as "no <noun>" / "pas de <noun>" / "sans <noun>", or with the negated
     verb after the noun ("لایسنس ندارم", "کاغذ نشته", "kaghaz na laram")."""
     found = []
-    negations = lexicon().negations
+    # The negation right before the noun, or one word before ("pas d un permis", "ما لقيت
+    # خدمة"); "نه" only right before it ("نه سند لرم نه اقامه": neither papers nor permit),
+    # since one word later it is often "no" answering the question ("نه، دوه ماشومان").
+    negations: list[tuple[str, tuple[int, ...]]] = [(n, (0, 1)) for n in lexicon().negations]
+    negations += [(n, (0,)) for n in lexicon().tight_negations]
     post_negations = lexicon().post_negations
     for value, noun in nouns:
         for start, end, exact in _find(tokens, noun):
-            for negation in negations:
+            for negation, gaps in negations:
                 size = len(negation.split())
-                # The negation right before the noun, or one word before ("pas d un permis").
-                for gap in (0, 1):
+                # Not when the two words say something else: Pashto "ما سره" (with me) in
+                # "ما سره لایسنس شته" (I have a licence with me).
+                for gap in gaps:
                     begin = start - size - gap
+                    if gap and " ".join(tokens[begin:start]) in lexicon().not_negations:
+                        continue
                     if begin >= 0 and " ".join(tokens[begin : begin + size]) == negation:
                         length = len(negation.replace(" ", "")) + len(noun)
                         found.append(_Match(value, begin, end, length, exact))
@@ -358,6 +405,52 @@ def _best(matches: list[_Match], many: bool) -> list[Any]:
     return [best.value] if len(rivals) == 1 else []
 
 
+def _strongest(matches: list[_Match], weak: Sequence[str]) -> list[_Match]:
+    """The matches less those of a weaker value than one found exactly: "لایسنس مې په
+    افغانستان کې اخیستی" is a foreign licence ("no"), not a "yes"; "no licence, but I am
+    learning" is learning."""
+    if not weak:
+        return matches
+
+    def rank(match: _Match) -> int:
+        key = _key(match.value)
+        return weak.index(key) if key in weak else len(weak)
+
+    found = [rank(m) for m in matches if m.exact and not m.generic]
+    if not found:
+        return matches
+    return [m for m in matches if m.generic or rank(m) >= max(found)]
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon_words() -> frozenset[str]:
+    """The one-word phrases of the lexicon, of every slot and intent, normalised."""
+    lex = lexicon()
+    everything = [p for phrases in lex.intents.values() for p in phrases]
+    everything += [p for found in lex.phrases.values() for _, p in found]
+    return frozenset(p for p in everything if " " not in p)
+
+
+def _without_false_typos(tokens: Sequence[str], matches: list[_Match]) -> list[_Match]:
+    """The matches, less one-word typos of a word the message has exactly as another
+    value's word ("بالکل", certainly, is a word, not a typo of "بالاك", maybe), or that the
+    lexicon knows as a word of its own ("نمیتانم", I can't, is no typo of "نمیدانم", I don't
+    know)."""
+    exact: dict[int, set[str]] = {}
+    for m in matches:
+        if m.exact:
+            for position in range(m.start, m.end):
+                exact.setdefault(position, set()).add(_key(m.value))
+    known = _lexicon_words()
+    return [
+        m
+        for m in matches
+        if m.exact
+        or m.end - m.start != 1
+        or (not exact.get(m.start, set()) - {_key(m.value)} and tokens[m.start] not in known)
+    ]
+
+
 def _people_count(
     tokens: Sequence[str],
     spec: SlotSpec,
@@ -368,8 +461,10 @@ def _people_count(
     and a girl": 3 children), when it names two or more; else None.
 
     Each noun of the slot's `people` is one person, or the number right before it; the
-    person typing counts too where the slot says so. A phrase of the slot that spans two
-    of the nouns ("husband and wife") is a count already: then this says nothing.
+    person typing counts too where the slot says so, and a word for them ("me", "زه")
+    beside one noun makes two named ("زه او زما ورور", me and my brother). A phrase of the
+    slot that spans two of the nouns ("husband and wife") is a count already: then this
+    says nothing.
     """
     nouns = lexicon().people.get(spec.slot)
     if not nouns:
@@ -378,7 +473,13 @@ def _people_count(
     for match in sorted(_all_matches(tokens, [(None, n) for n in nouns]), key=lambda m: -m.length):
         if all(match.end <= other.start or match.start >= other.end for other in named):
             named.append(match)
-    if len(named) < 2:
+    if len(named) == 1 and spec.slot in lexicon().counts_speaker:
+        # Exact words only: "me", "من", "زه" are too short to forgive a typo.
+        self_words = set(lexicon().speaker_words.get(spec.slot, ()))
+        outside = [*tokens[: named[0].start], *tokens[named[0].end :]]
+        if not self_words.intersection(outside):
+            return None
+    elif len(named) < 2:
         return None
     for phrase in phrases:
         if sum(phrase.start <= m.start and m.end <= phrase.end for m in named) >= 2:
@@ -387,7 +488,9 @@ def _people_count(
     total = 1 if spec.slot in lexicon().counts_speaker else 0
     for match in named:
         before = tokens[match.start - 1] if match.start > 0 else ""
-        total += int(before) if before.isdigit() else words.get(before, 1)
+        # "وجوج بنات" (and two girls): the number carries the "and" in front.
+        bare = without_proclitic(before)
+        total += int(bare) if bare.isdigit() else words.get(before, words.get(bare, 1))
     return total
 
 
@@ -447,15 +550,21 @@ def read_answer(
     candidates = [title for title in titles if title[1] not in intent_words]
     candidates += list(lexicon().phrases.get(spec.slot, ()))
     yes_no = [title for title in titles if title[1] in intent_words]
+    # "I have" says yes to "do you have…?", not to "are you ready to move?" ("نی، اینجا کار
+    # دارم": no, I have work here).
+    unsaid = lexicon().possession if spec.slot in lexicon().possession_not_for else frozenset()
     yes_no += [
         (value, phrase)
         for intent, value in spec.intents.items()
         for phrase in lexicon().intents.get(intent, ())
+        if phrase not in unsaid
     ]
     matches = _all_matches(tokens, candidates) + _negated(
         tokens, lexicon().without.get(spec.slot, ())
     )
     matches += [replace(m, generic=True) for m in _all_matches(tokens, yes_no)]
+    matches = _without_false_typos(tokens, matches)
+    matches = _strongest(matches, lexicon().weak.get(spec.slot, ()))
     if spec.number_range is not None:
         # People listed one by one ("me, my wife and my mother", "2 boys and 1 girl") are
         # counted; else digits say it best ("2 kids", "nous sommes 3"); then phrases; then

@@ -15,7 +15,12 @@ they are out of the question are counted.
     .venv/assistant/bin/python scripts/answers_report.py --stack --model models/emile.tar.gz
     .venv/assistant/bin/python scripts/answers_report.py --stack --set tests/answers/dev.yml
     .venv/assistant/bin/python scripts/answers_report.py --check   # the sets vs the lexicon
+    .venv/assistant/bin/python scripts/answers_report.py --offline --set tests/answers/dev.yml
+    .venv/assistant/bin/python scripts/answers_report.py --stack --languages ar,prs,ps ...
 
+`--offline` reads a development set's answers with the lexicon alone (`read_answer`, the
+choices shown in the person's language; no server, no NLU): a quick first measure while
+tuning, refused for the held-out set. `--languages` keeps only the languages named.
 The Rasa server must have its HTTP API on (`--enable-api`, as `make run` starts it).
 Prints a table and writes a JSON summary (`--out`, default var/answers-report.json). The
 answers missed are printed for a development set only: the held-out set's misses are
@@ -318,12 +323,13 @@ def measure(
     workers: int = 3,
     progress: Callable[[str], None] = print,
     answers: Path = HELD_OUT,
+    only: frozenset[str] | None = None,
 ) -> dict:
     """The report: share understood and turns to get out, per language and question.
 
     The answers missed (and how) are kept for a development set, never for the held-out one.
     """
-    held = load_held_out(answers)
+    held = _kept(load_held_out(answers), only)
     keep_misses = answers.resolve() != HELD_OUT.resolve()
     report: dict[str, Any] = {"languages": {}}
     languages = [*LANGUAGES, *sorted(set(held) - set(LANGUAGES))]
@@ -366,18 +372,74 @@ def measure(
     return report
 
 
+def _kept(
+    answers: dict[str, dict[str, list[tuple[str, Any]]]], only: frozenset[str] | None
+) -> dict[str, dict[str, list[tuple[str, Any]]]]:
+    """The answers of the languages in `only` (every language when None)."""
+    return {lang: qs for lang, qs in answers.items() if only is None or lang in only}
+
+
+def measure_offline(answers: Path, only: frozenset[str] | None = None) -> dict:
+    """The share of a development set read right by the lexicon alone (no server, no NLU),
+    with the misses: the same report's shape, without turns to get out."""
+    if answers.resolve() == HELD_OUT.resolve():
+        raise SystemExit("the held-out set is measured end to end only (--stack or --url)")
+    # Rasa's domain and the NLG are heavy: imported only for this mode.
+    from rasa.shared.core.domain import Domain
+
+    from actions.answers import number_words, read_answer
+    from actions.eligibility_form import ValidateEligibilityForm
+    from bot.nlg import CatalogueNLG
+    from tests.actions.flows import DOMAIN
+    from tests.actions.test_answers import shown
+
+    nlg = CatalogueNLG(domain=Domain.load(str(ROOT / "domain.yml")))
+    validator = ValidateEligibilityForm()
+    words = number_words()
+    report: dict[str, Any] = {"languages": {}}
+    for language, questions in _kept(load_held_out(answers), only).items():
+        per_question: dict[str, dict[str, Any]] = {}
+        for question, items in questions.items():
+            spec = validator.slot_spec(question, DOMAIN)
+            choices = shown(nlg, question, language)
+            entry = per_question.setdefault(question, {"answers": 0, "understood": 0})
+            for text, expected in items:
+                found, value = read_answer(text, spec, choices, words)
+                ok = found and _same(value, expected)
+                entry["answers"] += 1
+                entry["understood"] += int(ok)
+                if not ok:
+                    entry.setdefault("missed", []).append(f"{text} (got {value!r})")
+        total = sum(e["answers"] for e in per_question.values())
+        hits = sum(e["understood"] for e in per_question.values())
+        report["languages"][language] = {
+            "answers": total,
+            "understood": hits,
+            "share": round(hits / total, 4) if total else 0.0,
+            "max_turns_to_get_out": None,  # not measured without a server
+            "questions": per_question,
+        }
+    return report
+
+
 def print_report(report: dict, out: Callable[[str], None] = print) -> None:
     """The report as a table."""
     for language, scores in report["languages"].items():
+        turns = scores["max_turns_to_get_out"]
         out(
             f"\n{language}: {scores['understood']}/{scores['answers']} typed answers understood "
-            f"({scores['share']:.1%}); turns to get out of a question: at most "
-            f"{scores['max_turns_to_get_out']} (> {MAX_TURNS} means never)"
+            f"({scores['share']:.1%})"
+            + (
+                ""
+                if turns is None
+                else f"; turns to get out of a question: at most {turns} "
+                f"(> {MAX_TURNS} means never)"
+            )
         )
         for question, entry in scores["questions"].items():
             out(
-                f"  {question:22} {entry['understood']:>2}/{entry['answers']:<2} "
-                f"out in {entry.get('turns_to_get_out', '?')}"
+                f"  {question:22} {entry['understood']:>2}/{entry['answers']:<2}"
+                + (f" out in {entry['turns_to_get_out']}" if "turns_to_get_out" in entry else "")
             )
             for missed in entry.get("missed", []):  # a development set's only
                 out(f"      missed: {missed}")
@@ -398,6 +460,14 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "answers-report.json")
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="a development set read by the lexicon alone (no server, no NLU)",
+    )
+    parser.add_argument(
+        "--languages", help="only these languages, comma-separated (default: every one)"
+    )
+    parser.add_argument(
         "--model",
         type=Path,
         help="with --stack: serve this trained model (default: train one if the data changed)",
@@ -408,13 +478,16 @@ def main() -> int:
         print(f"answer sets: {problem}")
     if args.check:
         return 1 if problems else 0
-    if args.stack:
+    only = frozenset(args.languages.split(",")) if args.languages else None
+    if args.offline:
+        report = measure_offline(args.answers, only)
+    elif args.stack:
         workdir = Path(tempfile.mkdtemp(prefix="emile-answers-"))
         with Stack(workdir, model=args.model.resolve() if args.model else None) as stack:
             os.environ["EMILE_REST_SECRET"] = stack.rest_secret
-            report = measure(stack.rasa_url, args.workers, answers=args.answers)
+            report = measure(stack.rasa_url, args.workers, answers=args.answers, only=only)
     else:
-        report = measure(args.url, args.workers, answers=args.answers)
+        report = measure(args.url, args.workers, answers=args.answers, only=only)
     report["set"] = str(args.answers)
     report["set_problems"] = problems
     print_report(report)

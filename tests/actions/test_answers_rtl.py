@@ -160,3 +160,105 @@ def test_a_development_answer_copied_from_the_held_out_set_is_rejected_unnamed(t
     assert copied == ["dev.yml: ar/adults: answer 1 is in the held-out set"]
     assert not any("مراتي" in p for p in problems)
     assert any("residence_area: 0 answers" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # The person typing, named beside one relative: two adults.
+        ("adults", "ps", "زه او زما ورور", 2),
+        ("adults", "fr", "moi et mon frère", 2),
+        ("adults", "ps", "زه له خپلې ښځې سره", 2),
+        ("adults", "ps", "یوازې زه یم", 1),
+        # A number carrying "and" in front ("and two girls").
+        ("children", "ar", "ولد وجوج بنات", 3),
+        # The licence named with what it is: foreign, being learnt; alone, a "yes".
+        ("driving_licence", "ps", "لایسنس مې په افغانستان کې اخیستی", "no"),
+        ("driving_licence", "ar", "البيرمي ديالي مغربي", "no"),
+        ("driving_licence", "prs", "در حال گرفتن لایسنس هستم", "in_progress"),
+        ("driving_licence", "prs", "لایسنس دارم", "yes"),
+        ("driving_licence", "ps", "لایسنس مې نشته خو زده کوم", "in_progress"),
+        ("driving_licence", "ar", "عندي رخصة تونسية", "no"),
+        ("right_to_work", "ps", "د اقامې نوې کولو ته مې درخواست ورکړی", "pending_renewal"),
+        ("right_to_work", "ps", "اقامه لرم", "yes"),
+        # A word of the lexicon is no typo of another word: "بالکل" (certainly) is not
+        # "بالاك" (maybe).
+        ("ready_to_move", "ps", "هو بالکل ځو", "yes"),
+        # Pashto "ما سره" (with me) is not Arabic "ما" (not); Arabic "ما" + verb still is.
+        ("driving_licence", "ps", "هو ما سره لایسنس شته", "yes"),
+        ("work_situation", "ar", "ما لقيت خدمة", "unemployed"),
+        # "نه" right before a noun negates it: neither papers nor a permit.
+        ("right_to_work", "ps", "نه سند لرم نه اقامه", "no"),
+        # Plural relatives with their number.
+        ("adults", "ps", "زه او دوه وروڼه", 3),
+        # "I have" answers a question about having something, not about moving.
+        ("ready_to_move", "prs", "نی، اینجا کار دارم", "no"),
+        ("driving_licence", "prs", "دارم", "yes"),
+        # Pashto in Latin letters, "ne" for "na".
+        ("work_situation", "ps", "kar ne laram", "unemployed"),
+    ],
+)
+def test_readings_of_the_third_pass(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # No job, whatever the reason: retired, sick, at home with the children, asylum
+        # seeker, "I used to work", "nothing".
+        ("work_situation", "prs", "من متقاعد شدم", "unemployed"),
+        ("work_situation", "ps", "زه تقاعد شوی یم", "unemployed"),
+        ("work_situation", "ar", "انا متقاعدة", "unemployed"),
+        ("work_situation", "prs", "معلول استم", "unemployed"),
+        ("work_situation", "ps", "ناروغه یم", "unemployed"),
+        ("work_situation", "ar", "مريضة ما نقدرش نشتغل", "unemployed"),
+        ("work_situation", "prs", "خانه دار هستم", "unemployed"),
+        ("work_situation", "ps", "کور کې یم ماشومان ساتم", "unemployed"),
+        ("work_situation", "prs", "پناهجو هستم", "unemployed"),
+        ("work_situation", "ps", "پخوا مې کار کاوه", "unemployed"),
+        ("work_situation", "prs", "هیچی", "unemployed"),
+        # Searching (Pashto لټون), a Dari colloquial "نی" (no).
+        ("work_situation", "ps", "د کار په لټون کې یو", "unemployed"),
+        ("work_situation", "prs", "فعلا نی", "unemployed"),
+        # Seasons, hours, language lessons.
+        ("work_situation", "prs", "در فصل انگور کار میکنم", "short_contract"),
+        ("work_situation", "ps", "په موسم کې کار کوم", "short_contract"),
+        ("work_situation", "prs", "۶ ساعت کار میکنم", "part_time"),
+        ("work_situation", "ps", "هره اونۍ د ژبې درس ته ځم", "training"),
+        # Arabic "I don't like to" says no to moving.
+        ("ready_to_move", "ar", "ما نحبش نمشي بعيد", "no"),
+        # Latin letters; days a week.
+        ("work_situation", "prs", "hanoz kar paida nakardam", "unemployed"),
+        ("work_situation", "ps", "os pa lata ki yam", "unemployed"),
+        ("work_situation", "prs", "shagerd hastam", "training"),
+        ("work_situation", "ps", "په اونۍ کې دوه ورځې په دوکان کې", "part_time"),
+        # Arabic verbs of leaving, "impossible" + verb, "not possible", undecided.
+        ("ready_to_move", "ar", "حابة انتقل لمدينة صغيرة", "yes"),
+        ("ready_to_move", "ar", "بغيت نخرج من هاد البلاد", "yes"),
+        ("ready_to_move", "ar", "مستحيل نروح بعيد", "no"),
+        ("ready_to_move", "ar", "لا موش ممكن", "no"),
+        ("ready_to_move", "ar", "حايرة", "maybe"),
+    ],
+)
+def test_readings_of_the_fourth_pass(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+def test_a_word_the_lexicon_knows_is_no_typo_of_another(nlg):  # noqa: F811
+    # "نمیتانم" (I can't) is one letter from "نمیدانم" (I don't know); it is a word of its own.
+    assert read(nlg, "work_situation", "prs", "نمیتانم") == (False, None)
+    assert read(nlg, "work_situation", "prs", "نمیدانم") == (True, "dont_know")
+
+
+def test_the_offline_measure_refuses_the_held_out_set():
+    report = _report()
+    with pytest.raises(SystemExit):
+        report.measure_offline(report.HELD_OUT)
+
+
+def test_a_language_filter_keeps_only_those_languages():
+    report = _report()
+    answers = {"ar": {"adults": [("جوج", 2)]}, "ps": {"adults": [("دوه", 2)]}}
+    assert report._kept(answers, frozenset({"ps"})) == {"ps": answers["ps"]}
+    assert report._kept(answers, None) == answers
