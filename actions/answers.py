@@ -101,7 +101,8 @@ def _phrases(by_language: Any) -> list[str]:
                 # YAML reads a bare yes / no / on / off as a boolean: quote it.
                 raise ValueError(f"{LEXICON_FILE}: {language}: quote {phrase!r}")
             out.append(normalise(str(phrase)))
-    return [p for p in out if p]
+    # Once each: a phrase listed twice, or in two languages, would be matched twice.
+    return list(dict.fromkeys(p for p in out if p))
 
 
 @functools.lru_cache(maxsize=1)
@@ -319,6 +320,7 @@ def _negated(tokens: Sequence[str], nouns: Iterable[tuple[Any, str]]) -> list[_M
     negations: list[tuple[str, tuple[int, ...]]] = [(n, (0, 1)) for n in lexicon().negations]
     negations += [(n, (0,)) for n in lexicon().tight_negations]
     post_negations = lexicon().post_negations
+    not_negations = lexicon().not_negations
     for value, noun in nouns:
         for start, end, exact in _find(tokens, noun):
             for negation, gaps in negations:
@@ -327,7 +329,7 @@ def _negated(tokens: Sequence[str], nouns: Iterable[tuple[Any, str]]) -> list[_M
                 # "ما سره لایسنس شته" (I have a licence with me).
                 for gap in gaps:
                     begin = start - size - gap
-                    if gap and " ".join(tokens[begin:start]) in lexicon().not_negations:
+                    if gap and " ".join(tokens[begin:start]) in not_negations:
                         continue
                     if begin >= 0 and " ".join(tokens[begin : begin + size]) == negation:
                         length = len(negation.replace(" ", "")) + len(noun)

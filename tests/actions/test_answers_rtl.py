@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.answers import without_proclitic
+from actions.answers import _phrases, without_proclitic
 from tests.actions.test_answers import nlg, read  # noqa: F401 - the `nlg` fixture
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -262,3 +262,8 @@ def test_a_language_filter_keeps_only_those_languages():
     answers = {"ar": {"adults": [("جوج", 2)]}, "ps": {"adults": [("دوه", 2)]}}
     assert report._kept(answers, frozenset({"ps"})) == {"ps": answers["ps"]}
     assert report._kept(answers, None) == answers
+
+
+def test_a_phrase_listed_twice_is_read_once():
+    lexicon = {"prs": ["بوردو", "Bordeaux"], "ps": ["بوردو"], "fr": ["bordeaux", ""]}
+    assert _phrases(lexicon) == ["بوردو", "bordeaux"]
