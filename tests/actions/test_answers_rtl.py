@@ -267,3 +267,58 @@ def test_a_language_filter_keeps_only_those_languages():
 def test_a_phrase_listed_twice_is_read_once():
     lexicon = {"prs": ["بوردو", "Bordeaux"], "ps": ["بوردو"], "fr": ["bordeaux", ""]}
     assert _phrases(lexicon) == ["بوردو", "bordeaux"]
+
+
+def test_every_held_out_set_is_refused_offline_and_guards_the_development_set(
+    tmp_path, monkeypatch
+):
+    report = _report()
+    second = tmp_path / "held_out_2.yml"
+    second.write_text("ps:\n  adults:\n    - [زه او مور مې, 2]\n", encoding="utf-8")
+    monkeypatch.setattr(report, "HELD_OUT_SETS", (report.HELD_OUT, second))
+    with pytest.raises(SystemExit):
+        report.measure_offline(second)
+    dev = tmp_path / "dev.yml"
+    dev.write_text("ps:\n  adults:\n    - [زه او مور مي, 2]\n", encoding="utf-8")
+    assert any(
+        p == "dev.yml: ps/adults: answer 1 is in the held-out set"
+        for p in report.check_dev_set(dev)
+    )
+
+
+def test_the_held_out_sets_are_reported_apart_and_together(monkeypatch):
+    report = _report()
+    sets = {"held_out.yml": (9, 10), "held_out_2.yml": (18, 20)}
+
+    def measure(url, workers, progress, path, only, exits):
+        hits, total = sets[path.name]
+        questions = {"adults": {"answers": total, "understood": hits}}
+        if exits:
+            questions["adults"]["turns_to_get_out"] = 2
+        return {
+            "languages": {
+                "ps": {
+                    "answers": total,
+                    "understood": hits,
+                    "share": hits / total,
+                    "max_turns_to_get_out": 2 if exits else None,
+                    "questions": questions,
+                }
+            }
+        }
+
+    monkeypatch.setattr(report, "measure", measure)
+    monkeypatch.setattr(
+        report,
+        "held_out_sets",
+        lambda: [report.HELD_OUT, report.HELD_OUT.with_name("held_out_2.yml")],
+    )
+    union = report.measure_held_out("http://unused")
+    assert union["sets"]["held_out_2.yml"]["ps"]["understood"] == 18
+    assert union["languages"]["ps"]["understood"] == 27
+    assert union["languages"]["ps"]["answers"] == 30
+    assert union["languages"]["ps"]["share"] == 0.9
+    assert union["languages"]["ps"]["max_turns_to_get_out"] == 2
+    lines: list[str] = []
+    report.print_report(union, lines.append)
+    assert "  ps: 18/20 understood (90.0%)" in lines
