@@ -322,3 +322,22 @@ def test_the_held_out_sets_are_reported_apart_and_together(monkeypatch):
     lines: list[str] = []
     report.print_report(union, lines.append)
     assert "  ps: 18/20 understood (90.0%)" in lines
+
+
+def test_a_lexicon_phrase_equal_to_a_held_out_answer_fails_unless_it_was_there_before(tmp_path):
+    report = _report()
+    held = tmp_path / "held_out_2.yml"
+    held.write_text("prs:\n  adults:\n    - [من و خانمم, 2]\n    - [من و برادرم, 2]\n", "utf-8")
+    lexicon = tmp_path / "answers.yml"
+    lexicon.write_text(
+        "slots:\n  adults:\n    two:\n      prs: [من و خانمم, من و برادرم]\n", encoding="utf-8"
+    )
+    copied = [p for p in report.check_held_out(held, lexicon) if "answers.yml" in p]
+    assert copied == [
+        "held_out_2.yml: prs/adults: answer 1 is in answers.yml",
+        "held_out_2.yml: prs/adults: answer 2 is in answers.yml",
+    ]
+    known = frozenset({report.answer_hash("من و خانمم")})
+    assert [p for p in report.check_held_out(held, lexicon, known) if "answers.yml" in p] == [
+        "held_out_2.yml: prs/adults: answer 2 is in answers.yml"
+    ]
