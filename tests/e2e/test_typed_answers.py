@@ -25,9 +25,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 # Issue 9: at least 95 % of typed answers understood in each complete language, and at
 # most three turns to get out of a question one cannot answer. Issue 10's languages: the
-# share each met on 2026-12-01 (third pass) less two answers (ar 100/105, prs 97/104, ps
-# 95/104: docs/assistant.md, "Typed answers in Arabic, Dari and Pashto"); the target is 95 %.
-MIN_SHARE_UNDERSTOOD = {"fr": 0.95, "en": 0.95, "ar": 0.93, "prs": 0.91, "ps": 0.89}
+# share of both held-out sets together met on 2026-12-02, before the fifth pass, less two
+# answers (ar 191/209, prs 193/208, ps 185/208: docs/assistant.md, "A second held-out set");
+# the target is 95 %.
+MIN_SHARE_UNDERSTOOD = {"fr": 0.95, "en": 0.95, "ar": 0.90, "prs": 0.91, "ps": 0.87}
 MAX_TURNS_TO_GET_OUT = 3
 
 
