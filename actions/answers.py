@@ -80,6 +80,14 @@ class Lexicon:
     # or not listed when both are found ("licence" is in "foreign licence", "learning for
     # the licence" and "no licence" alike)
     weak: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # normalised words that, right after a number, make it an age ("یک دختر ۵ ساله"): no count
+    ages: frozenset[str] = frozenset()
+    # normalised words that, after "I don't know", make it "whether" ("نمیدانم که…", "je ne
+    # sais pas si…"), and endings that say "…or not" ("…دارم یا نه"): the person does not know
+    whether: frozenset[str] = frozenset()
+    or_not: tuple[str, ...] = ()
+    # normalised words that, right after a value of a list, take it out ("لوزر نه، کانتال")
+    not_this: frozenset[str] = frozenset()
 
 
 def _key(value: Any) -> str:
@@ -152,6 +160,10 @@ def lexicon() -> Lexicon:
             slot: tuple(_key(v) for v in values or ())
             for slot, values in (data.get("weak") or {}).items()
         },
+        ages=frozenset(_phrases(data.get("ages"))),
+        whether=frozenset(_phrases(data.get("whether"))),
+        or_not=tuple(_phrases(data.get("or_not"))),
+        not_this=frozenset(_phrases(data.get("not_this"))),
     )
 
 
@@ -332,17 +344,43 @@ def _negated(tokens: Sequence[str], nouns: Iterable[tuple[Any, str]]) -> list[_M
                     if gap and " ".join(tokens[begin:start]) in not_negations:
                         continue
                     if begin >= 0 and " ".join(tokens[begin : begin + size]) == negation:
-                        length = len(negation.replace(" ", "")) + len(noun)
-                        found.append(_Match(value, begin, end, length, exact))
+                        found.append(_Match(value, begin, end, _span(tokens, begin, end), exact))
             for negation in post_negations:
                 size = len(negation.split())
                 # Right after the noun, or one word after ("لایسنس هم ندارم").
                 for gap in (0, 1):
                     after = end + gap
                     if " ".join(tokens[after : after + size]) == negation:
-                        length = len(negation.replace(" ", "")) + len(noun)
-                        found.append(_Match(value, start, after + size, length, exact))
+                        stop = after + size
+                        found.append(_Match(value, start, stop, _span(tokens, start, stop), exact))
     return found
+
+
+def _span(tokens: Sequence[str], start: int, end: int) -> int:
+    """The letters of tokens[start:end]: a negation one word away from its noun covers the
+    word between, so "لایسنس رانندگی نه دارم" outweighs the phrase "لایسنس رانندگی" inside it."""
+    return len("".join(tokens[start:end]))
+
+
+def _undecided(tokens: Sequence[str]) -> bool:
+    """Whether a message says the person does not know whether: "I don't know" then
+    "whether" ("نمیدانم که…", "je ne sais pas si…"), or a statement ending "…or not"
+    ("اجازه کار دارم یا نه"): the statement inside is not their answer."""
+    lex = lexicon()
+    text = " ".join(tokens)
+    if any(text == ending or text.endswith(" " + ending) for ending in lex.or_not):
+        return True
+    # Found letter for letter (words cut otherwise too): "نمیتانم که" (I can't) is no typo.
+    for match in _matches(tokens, [(None, p) for p in lex.intents.get("dont_know", ())]):
+        # "whether" right after it
+        if match.exact and lex.whether.intersection(tokens[match.end : match.end + 1]):
+            return True
+    return False
+
+
+def _is_age(tokens: Sequence[str], position: int) -> bool:
+    """Whether the number at `position` is an age ("یک دختر ۵ ساله", "une fille de 5 ans")."""
+    return tokens[position + 1 : position + 2] != [] and tokens[position + 1] in lexicon().ages
 
 
 def without_proclitic(token: str) -> str:
@@ -567,6 +605,17 @@ def read_answer(
     matches += [replace(m, generic=True) for m in _all_matches(tokens, yes_no)]
     matches = _without_false_typos(tokens, matches)
     matches = _strongest(matches, lexicon().weak.get(spec.slot, ()))
+    if "dont_know" in spec.intents and _undecided(tokens):
+        return _checked(spec.intents["dont_know"], spec)
+    if spec.many:
+        # "لوزر نه، کانتال": the value said with "no" right after it is not wanted.
+        wanted = [
+            m
+            for m in matches
+            if m.generic or not lexicon().not_this.intersection(tokens[m.end : m.end + 1])
+        ]
+        if any(not m.generic for m in wanted):
+            matches = wanted
     if spec.number_range is not None:
         # People listed one by one ("me, my wife and my mother", "2 boys and 1 girl") are
         # counted; else digits say it best ("2 kids", "nous sommes 3"); then phrases; then
@@ -574,7 +623,13 @@ def read_answer(
         listed = _people_count(tokens, spec, [m for m in matches if not m.generic], number_words)
         if listed is not None and spec.accepts(listed):
             return True, listed
-        digits = [int(t) for t in tokens if t.isdigit()]
+        # A number said as an age ("a girl of 5") counts no one, where people are counted.
+        counts = spec.slot in lexicon().people
+        digits = [
+            int(t)
+            for i, t in enumerate(tokens)
+            if t.isdigit() and not (counts and _is_age(tokens, i))
+        ]
         if digits:
             return _checked(digits[0], spec)
         values = _best(matches, many=False)
@@ -583,8 +638,8 @@ def read_answer(
                 as_whole_number(values[0]) if values[0] != "dont_know" else values[0], spec
             )
         for words in (number_words or {}).values():
-            for token in tokens:
-                if token in words:
+            for i, token in enumerate(tokens):
+                if token in words and not (counts and _is_age(tokens, i)):
                     return _checked(words[token], spec)
         return False, None
     values = [v for v in _best(matches, spec.many) if spec.accepts(v)]
