@@ -88,6 +88,8 @@ class Lexicon:
     or_not: tuple[str, ...] = ()
     # normalised words that, right after a value of a list, take it out ("لوزر نه، کانتال")
     not_this: frozenset[str] = frozenset()
+    # normalised words read as nothing (the Latin Dari izafe "e": "kar e sabet")
+    particles: frozenset[str] = frozenset()
 
 
 def _key(value: Any) -> str:
@@ -164,6 +166,7 @@ def lexicon() -> Lexicon:
         whether=frozenset(_phrases(data.get("whether"))),
         or_not=tuple(_phrases(data.get("or_not"))),
         not_this=frozenset(_phrases(data.get("not_this"))),
+        particles=frozenset(_phrases(data.get("particles"))),
     )
 
 
@@ -580,7 +583,7 @@ def read_answer(
             if spec.many and not isinstance(value, list):
                 value = [value]
             return (True, value) if value is not None else (False, None)
-    tokens = normalise(text).split()
+    tokens = [t for t in normalise(text).split() if t not in lexicon().particles]
     if not tokens:
         return False, None
     # A title that is a yes / no word ("نه", "هو", "Yes") is read as one: a phrase of the
