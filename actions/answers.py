@@ -404,12 +404,33 @@ def _with_article(token: str) -> str:
     return token
 
 
+@functools.lru_cache(maxsize=1)
+def _phrase_words() -> frozenset[str]:
+    """Every word of every phrase of the lexicon, normalised."""
+    lex = lexicon()
+    phrases = [p for found in lex.intents.values() for p in found]
+    phrases += [p for found in lex.phrases.values() for _, p in found]
+    return frozenset(word for phrase in phrases for word in phrase.split())
+
+
+def with_mi(token: str) -> str:
+    """A Kabuli verb written without the "ی" of its "می" / "نمی" ("مکنم", "نمتانم", "مرم")
+    as the lexicon writes it ("میکنم", "نمیتانم", "میرم"), when the lexicon has that word."""
+    # Normalised, "ی" is written "ي".
+    for short, full in (("نم", "نمي"), ("م", "مي")):
+        if token.startswith(short) and not token.startswith(full):
+            written = full + token[len(short) :]
+            if written in _phrase_words():
+                return written
+    return token
+
+
 def _all_matches(tokens: Sequence[str], candidates: Sequence[tuple[Any, str]]) -> list[_Match]:
     """Matches in the words as typed, then in the words without proclitics, with and
-    without the article."""
+    without the article, and with Kabuli verbs written out."""
     found = _matches(tokens, candidates)
     seen = [list(tokens)]
-    for strip in (without_proclitic, _with_article):
+    for strip in (without_proclitic, _with_article, with_mi):
         bare = [strip(token) for token in tokens]
         if bare not in seen:
             seen.append(bare)

@@ -126,9 +126,13 @@ def test_yes_no_titles_typos_and_levels(nlg, slot, language, text, expected):  #
         ("territory_preferences", "prs", "لوزر نه، کانتال خوب است", ["cantal"]),
         # The Latin-letter izafe is read as nothing.
         ("work_situation", "prs", "kar e sabet daram", "stable_job"),
+        # Kabuli verbs without the "ی" of "می" / "نمی".
+        ("ready_to_move", "prs", "مرم", "yes"),
+        ("ready_to_move", "prs", "فکر مکنم", "maybe"),
+        ("ready_to_move", "prs", "نمرم", "no"),
     ],
 )
-def test_whether_ages_negations_unwanted_values_and_izafe(
+def test_whether_ages_negations_unwanted_values_izafe_and_kabuli_verbs(
     nlg,  # noqa: F811
     slot,
     language,
@@ -145,8 +149,10 @@ def test_whether_ages_negations_unwanted_values_and_izafe(
         # statement without "or not" keep their reading.
         ("ready_to_move", "prs", "نمیتانم که برم", "no"),
         ("right_to_work", "prs", "اجازه کار دارم", "yes"),
-        # Alone, a value said with "no" stays (there is nothing else to keep).
+        # A list value alone stays.
         ("territory_preferences", "prs", "کانتال", ["cantal"]),
+        # A word starting with "م" that is no Kabuli verb of the lexicon keeps its reading.
+        ("adults", "prs", "من و مادرم", 2),
     ],
 )
 def test_the_new_rules_leave_plain_answers_alone(nlg, slot, language, text, expected):  # noqa: F811
