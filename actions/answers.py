@@ -90,6 +90,10 @@ class Lexicon:
     not_this: frozenset[str] = frozenset()
     # normalised words read as nothing (the Latin Dari izafe "e": "kar e sabet")
     particles: frozenset[str] = frozenset()
+    # slot -> normalised phrases that lose to another value found exactly, with the slot's
+    # "no <noun>" readings: "خانه ندارم، پیش دوستم میخوابم" (no home, I sleep at a friend's)
+    # is hosted
+    weak_phrases: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _key(value: Any) -> str:
@@ -167,6 +171,10 @@ def lexicon() -> Lexicon:
         or_not=tuple(_phrases(data.get("or_not"))),
         not_this=frozenset(_phrases(data.get("not_this"))),
         particles=frozenset(_phrases(data.get("particles"))),
+        weak_phrases={
+            slot: frozenset(_phrases(by_language))
+            for slot, by_language in (data.get("weak_phrases") or {}).items()
+        },
     )
 
 
@@ -247,6 +255,8 @@ class _Match:
     # A yes / no / "I don't know" word: a phrase of the slot found exactly wins over it
     # ("رسید دارم", "I have a receipt": the receipt says more than "I have").
     generic: bool = False
+    # The lexicon's phrase ("" for a negated noun, "no <noun>")
+    phrase: str = ""
 
 
 def _similar(a: str, b: str) -> bool:
@@ -321,7 +331,7 @@ def _matches(
         for start, end, exact in _find(tokens, phrase, fuzzy):
             # A typo counts the letters typed: "hotel" is "hotel", not "hostel" (longer).
             typed = letters if exact else min(letters, len("".join(tokens[start:end])))
-            found.append(_Match(value, start, end, typed, exact))
+            found.append(_Match(value, start, end, typed, exact, phrase=phrase))
     return found
 
 
@@ -467,6 +477,27 @@ def _best(matches: list[_Match], many: bool) -> list[Any]:
         if m.length == best.length and m.exact == best.exact and m.generic == best.generic
     }
     return [best.value] if len(rivals) == 1 else []
+
+
+def _without_weak_phrases(matches: list[_Match], weak: frozenset[str] | None) -> list[_Match]:
+    """The matches less those of weak phrases and negated nouns ("no home") when another
+    value is found exactly, elsewhere in the message, by a phrase that is not weak (where
+    somebody sleeps says more). Not by words inside the weak one: "ما عندي بيت" is no home."""
+    if weak is None:
+        return matches
+
+    def is_weak(match: _Match) -> bool:
+        return not match.phrase or match.phrase in weak
+
+    strong = [m for m in matches if m.exact and not m.generic and not is_weak(m)]
+
+    def outweighed(match: _Match) -> bool:
+        return any(
+            _key(s.value) != _key(match.value) and (s.end <= match.start or s.start >= match.end)
+            for s in strong
+        )
+
+    return [m for m in matches if m.generic or not is_weak(m) or not outweighed(m)]
 
 
 def _strongest(matches: list[_Match], weak: Sequence[str]) -> list[_Match]:
@@ -629,6 +660,7 @@ def read_answer(
     matches += [replace(m, generic=True) for m in _all_matches(tokens, yes_no)]
     matches = _without_false_typos(tokens, matches)
     matches = _strongest(matches, lexicon().weak.get(spec.slot, ()))
+    matches = _without_weak_phrases(matches, lexicon().weak_phrases.get(spec.slot))
     if "dont_know" in spec.intents and _undecided(tokens):
         return _checked(spec.intents["dont_know"], spec)
     if spec.many:

@@ -126,6 +126,16 @@ def test_yes_no_titles_typos_and_levels(nlg, slot, language, text, expected):  #
         ("territory_preferences", "prs", "لوزر نه، کانتال خوب است", ["cantal"]),
         # The Latin-letter izafe is read as nothing.
         ("work_situation", "prs", "kar e sabet daram", "stable_job"),
+        # The izafe written apart in Dari script too.
+        ("housing_situation", "prs", "در خانه ی خودم", "stable_housing"),
+        # "No home" loses to where the person sleeps.
+        (
+            "housing_situation",
+            "prs",
+            "خانه ندارم، پیش دوستم میخوابم",
+            "hosted_by_family_or_friends",
+        ),
+        ("housing_situation", "ar", "ما عنديش دار، ساكن عند خويا", "hosted_by_family_or_friends"),
         # Kabuli verbs without the "ی" of "می" / "نمی".
         ("ready_to_move", "prs", "مرم", "yes"),
         ("ready_to_move", "prs", "فکر مکنم", "maybe"),
@@ -149,6 +159,9 @@ def test_whether_ages_negations_unwanted_values_izafe_and_kabuli_verbs(
         # statement without "or not" keep their reading.
         ("ready_to_move", "prs", "نمیتانم که برم", "no"),
         ("right_to_work", "prs", "اجازه کار دارم", "yes"),
+        # "No home" alone, or said with the words of a home: no home.
+        ("housing_situation", "prs", "خانه ندارم", "street"),
+        ("housing_situation", "ar", "ما عندي بيت", "street"),
         # A list value alone stays.
         ("territory_preferences", "prs", "کانتال", ["cantal"]),
         # A word starting with "م" that is no Kabuli verb of the lexicon keeps its reading.
