@@ -16,7 +16,7 @@ import difflib
 import functools
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
@@ -435,13 +435,22 @@ def with_mi(token: str) -> str:
     return token
 
 
+def _cut(token: str, strip: Callable[[str], str], known: frozenset[str]) -> str:
+    """`strip(token)`, unless the token is a word of the lexicon and what remains is not."""
+    bare = strip(token)
+    return token if token in known and bare not in known else bare
+
+
 def _all_matches(tokens: Sequence[str], candidates: Sequence[tuple[Any, str]]) -> list[_Match]:
     """Matches in the words as typed, then in the words without proclitics, with and
-    without the article, and with Kabuli verbs written out."""
+    without the article, and with Kabuli verbs written out. A word of the lexicon is cut
+    only into another: "فرانسه" (France) is not "ف" + "رانسه" (a typo of "روانه", fluent);
+    "وماما" is "و" + "ماما"."""
     found = _matches(tokens, candidates)
     seen = [list(tokens)]
+    known = _phrase_words()
     for strip in (without_proclitic, _with_article, with_mi):
-        bare = [strip(token) for token in tokens]
+        bare = [_cut(token, strip, known) for token in tokens]
         if bare not in seen:
             seen.append(bare)
             found += _matches(bare, candidates)

@@ -136,6 +136,9 @@ def test_yes_no_titles_typos_and_levels(nlg, slot, language, text, expected):  #
             "hosted_by_family_or_friends",
         ),
         ("housing_situation", "ar", "ما عنديش دار، ساكن عند خويا", "hosted_by_family_or_friends"),
+        # A word of the lexicon is cut into proclitic and rest only when the rest is one too.
+        ("french_level", "prs", "خوب گپ میزنم، دو سال است در فرانسه هستم", "intermediate"),
+        ("adults", "ar", "انا ومراتي وماما", 3),
         # Kabuli verbs without the "ی" of "می" / "نمی".
         ("ready_to_move", "prs", "مرم", "yes"),
         ("ready_to_move", "prs", "فکر مکنم", "maybe"),
