@@ -82,6 +82,8 @@ class Lexicon:
     weak: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # normalised words that, right after a number, make it an age ("یک دختر ۵ ساله"): no count
     ages: frozenset[str] = frozenset()
+    # normalised words that join ages in a list ("۴ و ۶ ساله")
+    age_joiners: frozenset[str] = frozenset()
     # normalised words that, after "I don't know", make it "whether" ("نمیدانم که…", "je ne
     # sais pas si…"), and endings that say "…or not" ("…دارم یا نه"): the person does not know
     whether: frozenset[str] = frozenset()
@@ -167,6 +169,7 @@ def lexicon() -> Lexicon:
             for slot, values in (data.get("weak") or {}).items()
         },
         ages=frozenset(_phrases(data.get("ages"))),
+        age_joiners=frozenset(_phrases(data.get("age_joiners"))),
         whether=frozenset(_phrases(data.get("whether"))),
         or_not=tuple(_phrases(data.get("or_not"))),
         not_this=frozenset(_phrases(data.get("not_this"))),
@@ -392,8 +395,15 @@ def _undecided(tokens: Sequence[str]) -> bool:
 
 
 def _is_age(tokens: Sequence[str], position: int) -> bool:
-    """Whether the number at `position` is an age ("یک دختر ۵ ساله", "une fille de 5 ans")."""
-    return tokens[position + 1 : position + 2] != [] and tokens[position + 1] in lexicon().ages
+    """Whether the number at `position` is an age ("یک دختر ۵ ساله", "une fille de 5 ans"),
+    or one of a list of ages ("دو دختر ۴ و ۶ ساله": the 4 too)."""
+    lex = lexicon()
+    for token in tokens[position + 1 :]:
+        if token in lex.ages:
+            return True
+        if not (token.isdigit() or token in lex.age_joiners):
+            return False
+    return False
 
 
 def without_proclitic(token: str) -> str:
@@ -697,7 +707,9 @@ def read_answer(
         ]
         if digits:
             return _checked(digits[0], spec)
-        values = _best(matches, many=False)
+        # Nor is an age a choice's title ("4").
+        ages = {i for i, t in enumerate(tokens) if counts and t.isdigit() and _is_age(tokens, i)}
+        values = _best([m for m in matches if not {*range(m.start, m.end)} <= ages], many=False)
         if values:
             return _checked(
                 as_whole_number(values[0]) if values[0] != "dont_know" else values[0], spec

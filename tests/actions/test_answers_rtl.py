@@ -117,6 +117,7 @@ def test_yes_no_titles_typos_and_levels(nlg, slot, language, text, expected):  #
         # An age is no count of people; years of experience still are years.
         ("children", "prs", "یگ دختر ۵ ساله", 1),
         ("children", "fr", "une fille de 5 ans", 1),
+        ("children", "prs", "دو دختر ۴ و ۶ ساله", 2),
         ("experience_years", "prs", "۵ سال", 5),
         # A negation one word after its noun covers the word between (the noun misspelt:
         # no weaker value to drop).
