@@ -16,7 +16,7 @@ import difflib
 import functools
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
@@ -80,6 +80,22 @@ class Lexicon:
     # or not listed when both are found ("licence" is in "foreign licence", "learning for
     # the licence" and "no licence" alike)
     weak: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # normalised words that, right after a number, make it an age ("یک دختر ۵ ساله"): no count
+    ages: frozenset[str] = frozenset()
+    # normalised words that join ages in a list ("۴ و ۶ ساله")
+    age_joiners: frozenset[str] = frozenset()
+    # normalised words that, after "I don't know", make it "whether" ("نمیدانم که…", "je ne
+    # sais pas si…"), and endings that say "…or not" ("…دارم یا نه"): the person does not know
+    whether: frozenset[str] = frozenset()
+    or_not: tuple[str, ...] = ()
+    # normalised words that, right after a value of a list, take it out ("لوزر نه، کانتال")
+    not_this: frozenset[str] = frozenset()
+    # normalised words read as nothing (the Latin Dari izafe "e": "kar e sabet")
+    particles: frozenset[str] = frozenset()
+    # slot -> normalised phrases that lose to another value found exactly, with the slot's
+    # "no <noun>" readings: "خانه ندارم، پیش دوستم میخوابم" (no home, I sleep at a friend's)
+    # is hosted
+    weak_phrases: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _key(value: Any) -> str:
@@ -151,6 +167,16 @@ def lexicon() -> Lexicon:
         weak={
             slot: tuple(_key(v) for v in values or ())
             for slot, values in (data.get("weak") or {}).items()
+        },
+        ages=frozenset(_phrases(data.get("ages"))),
+        age_joiners=frozenset(_phrases(data.get("age_joiners"))),
+        whether=frozenset(_phrases(data.get("whether"))),
+        or_not=tuple(_phrases(data.get("or_not"))),
+        not_this=frozenset(_phrases(data.get("not_this"))),
+        particles=frozenset(_phrases(data.get("particles"))),
+        weak_phrases={
+            slot: frozenset(_phrases(by_language))
+            for slot, by_language in (data.get("weak_phrases") or {}).items()
         },
     )
 
@@ -232,6 +258,8 @@ class _Match:
     # A yes / no / "I don't know" word: a phrase of the slot found exactly wins over it
     # ("رسید دارم", "I have a receipt": the receipt says more than "I have").
     generic: bool = False
+    # The lexicon's phrase ("" for a negated noun, "no <noun>")
+    phrase: str = ""
 
 
 def _similar(a: str, b: str) -> bool:
@@ -306,7 +334,7 @@ def _matches(
         for start, end, exact in _find(tokens, phrase, fuzzy):
             # A typo counts the letters typed: "hotel" is "hotel", not "hostel" (longer).
             typed = letters if exact else min(letters, len("".join(tokens[start:end])))
-            found.append(_Match(value, start, end, typed, exact))
+            found.append(_Match(value, start, end, typed, exact, phrase=phrase))
     return found
 
 
@@ -332,17 +360,50 @@ def _negated(tokens: Sequence[str], nouns: Iterable[tuple[Any, str]]) -> list[_M
                     if gap and " ".join(tokens[begin:start]) in not_negations:
                         continue
                     if begin >= 0 and " ".join(tokens[begin : begin + size]) == negation:
-                        length = len(negation.replace(" ", "")) + len(noun)
-                        found.append(_Match(value, begin, end, length, exact))
+                        found.append(_Match(value, begin, end, _span(tokens, begin, end), exact))
             for negation in post_negations:
                 size = len(negation.split())
                 # Right after the noun, or one word after ("لایسنس هم ندارم").
                 for gap in (0, 1):
                     after = end + gap
                     if " ".join(tokens[after : after + size]) == negation:
-                        length = len(negation.replace(" ", "")) + len(noun)
-                        found.append(_Match(value, start, after + size, length, exact))
+                        stop = after + size
+                        found.append(_Match(value, start, stop, _span(tokens, start, stop), exact))
     return found
+
+
+def _span(tokens: Sequence[str], start: int, end: int) -> int:
+    """The letters of tokens[start:end]: a negation one word away from its noun covers the
+    word between, so "لایسنس رانندگی نه دارم" outweighs the phrase "لایسنس رانندگی" inside it."""
+    return len("".join(tokens[start:end]))
+
+
+def _undecided(tokens: Sequence[str]) -> bool:
+    """Whether a message says the person does not know whether: "I don't know" then
+    "whether" ("نمیدانم که…", "je ne sais pas si…"), or a statement ending "…or not"
+    ("اجازه کار دارم یا نه"): the statement inside is not their answer."""
+    lex = lexicon()
+    text = " ".join(tokens)
+    if any(text == ending or text.endswith(" " + ending) for ending in lex.or_not):
+        return True
+    # Found letter for letter (words cut otherwise too): "نمیتانم که" (I can't) is no typo.
+    for match in _matches(tokens, [(None, p) for p in lex.intents.get("dont_know", ())]):
+        # "whether" right after it
+        if match.exact and lex.whether.intersection(tokens[match.end : match.end + 1]):
+            return True
+    return False
+
+
+def _is_age(tokens: Sequence[str], position: int) -> bool:
+    """Whether the number at `position` is an age ("یک دختر ۵ ساله", "une fille de 5 ans"),
+    or one of a list of ages ("دو دختر ۴ و ۶ ساله": the 4 too)."""
+    lex = lexicon()
+    for token in tokens[position + 1 :]:
+        if token in lex.ages:
+            return True
+        if not (token.isdigit() or token in lex.age_joiners):
+            return False
+    return False
 
 
 def without_proclitic(token: str) -> str:
@@ -363,13 +424,43 @@ def _with_article(token: str) -> str:
     return token
 
 
+@functools.lru_cache(maxsize=1)
+def _phrase_words() -> frozenset[str]:
+    """Every word of every phrase of the lexicon, normalised."""
+    lex = lexicon()
+    phrases = [p for found in lex.intents.values() for p in found]
+    phrases += [p for found in lex.phrases.values() for _, p in found]
+    return frozenset(word for phrase in phrases for word in phrase.split())
+
+
+def with_mi(token: str) -> str:
+    """A Kabuli verb written without the "ی" of its "می" / "نمی" ("مکنم", "نمتانم", "مرم")
+    as the lexicon writes it ("میکنم", "نمیتانم", "میرم"), when the lexicon has that word."""
+    # Normalised, "ی" is written "ي".
+    for short, full in (("نم", "نمي"), ("م", "مي")):
+        if token.startswith(short) and not token.startswith(full):
+            written = full + token[len(short) :]
+            if written in _phrase_words():
+                return written
+    return token
+
+
+def _cut(token: str, strip: Callable[[str], str], known: frozenset[str]) -> str:
+    """`strip(token)`, unless the token is a word of the lexicon and what remains is not."""
+    bare = strip(token)
+    return token if token in known and bare not in known else bare
+
+
 def _all_matches(tokens: Sequence[str], candidates: Sequence[tuple[Any, str]]) -> list[_Match]:
     """Matches in the words as typed, then in the words without proclitics, with and
-    without the article."""
+    without the article, and with Kabuli verbs written out. A word of the lexicon is cut
+    only into another: "فرانسه" (France) is not "ف" + "رانسه" (a typo of "روانه", fluent);
+    "وماما" is "و" + "ماما"."""
     found = _matches(tokens, candidates)
     seen = [list(tokens)]
-    for strip in (without_proclitic, _with_article):
-        bare = [strip(token) for token in tokens]
+    known = _phrase_words()
+    for strip in (without_proclitic, _with_article, with_mi):
+        bare = [_cut(token, strip, known) for token in tokens]
         if bare not in seen:
             seen.append(bare)
             found += _matches(bare, candidates)
@@ -405,6 +496,27 @@ def _best(matches: list[_Match], many: bool) -> list[Any]:
         if m.length == best.length and m.exact == best.exact and m.generic == best.generic
     }
     return [best.value] if len(rivals) == 1 else []
+
+
+def _without_weak_phrases(matches: list[_Match], weak: frozenset[str] | None) -> list[_Match]:
+    """The matches less those of weak phrases and negated nouns ("no home") when another
+    value is found exactly, elsewhere in the message, by a phrase that is not weak (where
+    somebody sleeps says more). Not by words inside the weak one: "ما عندي بيت" is no home."""
+    if weak is None:
+        return matches
+
+    def is_weak(match: _Match) -> bool:
+        return not match.phrase or match.phrase in weak
+
+    strong = [m for m in matches if m.exact and not m.generic and not is_weak(m)]
+
+    def outweighed(match: _Match) -> bool:
+        return any(
+            _key(s.value) != _key(match.value) and (s.end <= match.start or s.start >= match.end)
+            for s in strong
+        )
+
+    return [m for m in matches if m.generic or not is_weak(m) or not outweighed(m)]
 
 
 def _strongest(matches: list[_Match], weak: Sequence[str]) -> list[_Match]:
@@ -542,7 +654,7 @@ def read_answer(
             if spec.many and not isinstance(value, list):
                 value = [value]
             return (True, value) if value is not None else (False, None)
-    tokens = normalise(text).split()
+    tokens = [t for t in normalise(text).split() if t not in lexicon().particles]
     if not tokens:
         return False, None
     # A title that is a yes / no word ("نه", "هو", "Yes") is read as one: a phrase of the
@@ -567,6 +679,18 @@ def read_answer(
     matches += [replace(m, generic=True) for m in _all_matches(tokens, yes_no)]
     matches = _without_false_typos(tokens, matches)
     matches = _strongest(matches, lexicon().weak.get(spec.slot, ()))
+    matches = _without_weak_phrases(matches, lexicon().weak_phrases.get(spec.slot))
+    if "dont_know" in spec.intents and _undecided(tokens):
+        return _checked(spec.intents["dont_know"], spec)
+    if spec.many:
+        # "لوزر نه، کانتال": the value said with "no" right after it is not wanted.
+        wanted = [
+            m
+            for m in matches
+            if m.generic or not lexicon().not_this.intersection(tokens[m.end : m.end + 1])
+        ]
+        if any(not m.generic for m in wanted):
+            matches = wanted
     if spec.number_range is not None:
         # People listed one by one ("me, my wife and my mother", "2 boys and 1 girl") are
         # counted; else digits say it best ("2 kids", "nous sommes 3"); then phrases; then
@@ -574,17 +698,25 @@ def read_answer(
         listed = _people_count(tokens, spec, [m for m in matches if not m.generic], number_words)
         if listed is not None and spec.accepts(listed):
             return True, listed
-        digits = [int(t) for t in tokens if t.isdigit()]
+        # A number said as an age ("a girl of 5") counts no one, where people are counted.
+        counts = spec.slot in lexicon().people
+        digits = [
+            int(t)
+            for i, t in enumerate(tokens)
+            if t.isdigit() and not (counts and _is_age(tokens, i))
+        ]
         if digits:
             return _checked(digits[0], spec)
-        values = _best(matches, many=False)
+        # Nor is an age a choice's title ("4").
+        ages = {i for i, t in enumerate(tokens) if counts and t.isdigit() and _is_age(tokens, i)}
+        values = _best([m for m in matches if not {*range(m.start, m.end)} <= ages], many=False)
         if values:
             return _checked(
                 as_whole_number(values[0]) if values[0] != "dont_know" else values[0], spec
             )
         for words in (number_words or {}).values():
-            for token in tokens:
-                if token in words:
+            for i, token in enumerate(tokens):
+                if token in words and not (counts and _is_age(tokens, i)):
                     return _checked(words[token], spec)
         return False, None
     values = [v for v in _best(matches, spec.many) if spec.accepts(v)]
