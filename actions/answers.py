@@ -232,6 +232,8 @@ class _Match:
     # A yes / no / "I don't know" word: a phrase of the slot found exactly wins over it
     # ("رسید دارم", "I have a receipt": the receipt says more than "I have").
     generic: bool = False
+    # The words typed that a typo was forgiven in (a fuzzy match of two words or more).
+    forgiven: tuple[str, ...] = ()
 
 
 def _similar(a: str, b: str) -> bool:
@@ -303,10 +305,14 @@ def _matches(
         if phrase[0] not in initials:
             continue
         letters = len(phrase.replace(" ", ""))
+        words = phrase.split()
         for start, end, exact in _find(tokens, phrase, fuzzy):
             # A typo counts the letters typed: "hotel" is "hotel", not "hostel" (longer).
             typed = letters if exact else min(letters, len("".join(tokens[start:end])))
-            found.append(_Match(value, start, end, typed, exact))
+            forgiven = () if exact else tuple(
+                t for t, w in zip(tokens[start:end], words, strict=True) if t != w
+            )
+            found.append(_Match(value, start, end, typed, exact, forgiven=forgiven))
     return found
 
 
@@ -425,6 +431,16 @@ def _strongest(matches: list[_Match], weak: Sequence[str]) -> list[_Match]:
 
 
 @functools.lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    """The words of the lexicon's yes / no / "I don't know" phrases and negations: small
+    words of the language ("sara", with; "لرم", I have), not spellings of a value's noun."""
+    lex = lexicon()
+    everything = [p for phrases in lex.intents.values() for p in phrases]
+    everything += [*lex.negations, *lex.post_negations, *lex.not_negations]
+    return frozenset(w for p in everything for w in p.split())
+
+
+@functools.lru_cache(maxsize=1)
 def _lexicon_words() -> frozenset[str]:
     """The one-word phrases of the lexicon, of every slot and intent, normalised."""
     lex = lexicon()
@@ -444,12 +460,19 @@ def _without_false_typos(tokens: Sequence[str], matches: list[_Match]) -> list[_
             for position in range(m.start, m.end):
                 exact.setdefault(position, set()).add(_key(m.value))
     known = _lexicon_words()
+    # In a phrase of two words or more, a small word of the language is no typo either:
+    # Pashto "sara" (with) in "interim sara kar kawm" is not "sata" (hours).
+    small = _function_words()
     return [
         m
         for m in matches
         if m.exact
-        or m.end - m.start != 1
-        or (not exact.get(m.start, set()) - {_key(m.value)} and tokens[m.start] not in known)
+        or (m.end - m.start != 1 and not small.intersection(m.forgiven))
+        or (
+            m.end - m.start == 1
+            and not exact.get(m.start, set()) - {_key(m.value)}
+            and tokens[m.start] not in known
+        )
     ]
 
 
