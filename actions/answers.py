@@ -258,10 +258,10 @@ def _close(a: str, b: str) -> bool:
 
 
 def _find(
-    tokens: Sequence[str], phrase: str, fuzzy: bool = True
+    tokens: Sequence[str], phrase: str, fuzzy: bool = True, across: bool = True
 ) -> Iterable[tuple[int, int, bool]]:
     """Where `phrase` occurs in `tokens` (word by word, each word allowing a typo unless
-    not `fuzzy`)."""
+    not `fuzzy`; cut into other words too unless not `across`)."""
     words = phrase.split()
     size = len(words)
     first = words[0]
@@ -274,7 +274,7 @@ def _find(
             yield start, start + size, True
         elif fuzzy and all(_similar(t, w) for t, w in zip(window, words, strict=True)):
             yield start, start + size, False
-    if not fuzzy:
+    if not fuzzy or not across:
         return
     # The same letters cut into other words: "autoecole" for "auto ecole", "بی کار" for
     # "بیکار", "یاد میگیرم" for "یاد می گیرم" (Dari and Pashto write these with a space, a
@@ -296,7 +296,10 @@ def _find(
 
 
 def _matches(
-    tokens: Sequence[str], candidates: Iterable[tuple[Any, str]], fuzzy: bool = True
+    tokens: Sequence[str],
+    candidates: Iterable[tuple[Any, str]],
+    fuzzy: bool = True,
+    across: bool = True,
 ) -> list[_Match]:
     found = []
     # Every match (typos too) starts with the first letter of a word of the message.
@@ -306,11 +309,13 @@ def _matches(
             continue
         letters = len(phrase.replace(" ", ""))
         words = phrase.split()
-        for start, end, exact in _find(tokens, phrase, fuzzy):
+        for start, end, exact in _find(tokens, phrase, fuzzy, across):
             # A typo counts the letters typed: "hotel" is "hotel", not "hostel" (longer).
             typed = letters if exact else min(letters, len("".join(tokens[start:end])))
-            forgiven = () if exact else tuple(
-                t for t, w in zip(tokens[start:end], words, strict=True) if t != w
+            forgiven = (
+                ()
+                if exact
+                else tuple(t for t, w in zip(tokens[start:end], words, strict=True) if t != w)
             )
             found.append(_Match(value, start, end, typed, exact, forgiven=forgiven))
     return found
@@ -378,7 +383,9 @@ def _all_matches(tokens: Sequence[str], candidates: Sequence[tuple[Any, str]]) -
         bare = [strip(token) for token in tokens]
         if bare not in seen:
             seen.append(bare)
-            found += _matches(bare, candidates)
+            # Not joined across words: Pashto "د فرانسې" (of France) would be "د" + "رانسې",
+            # "درانسی" (Drancy), once its "ف" is taken for the Arabic "so".
+            found += _matches(bare, candidates, across=False)
     return found
 
 
@@ -424,7 +431,9 @@ def _strongest(matches: list[_Match], weak: Sequence[str]) -> list[_Match]:
         key = _key(match.value)
         return weak.index(key) if key in weak else len(weak)
 
-    found = [rank(m) for m in matches if m.exact and not m.generic]
+    # A value found in a word of two letters does not overrule: it is too often a small
+    # word of another language (Arabic "مي", mum, is Pashto "مې", my).
+    found = [rank(m) for m in matches if m.exact and not m.generic and m.length > 2]
     if not found:
         return matches
     return [m for m in matches if m.generic or rank(m) >= max(found)]

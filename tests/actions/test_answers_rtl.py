@@ -267,3 +267,46 @@ def test_a_language_filter_keeps_only_those_languages():
 def test_a_phrase_listed_twice_is_read_once():
     lexicon = {"prs": ["بوردو", "Bordeaux"], "ps": ["بوردو"], "fr": ["bordeaux", ""]}
     assert _phrases(lexicon) == ["بوردو", "bordeaux"]
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "expected"),
+    [
+        # Fifth pass (Pashto). A stable home, or a home too small, loses to the place named
+        # beside it: being put out, a hotel.
+        ("housing_situation", "کور لرم خو مالک وایي باید ووځې", "facing_eviction"),
+        ("housing_situation", "یوه کوچنۍ هوټل کوټه کې یو", "social_hotel"),
+        # "I don't know whether I have it or not" is not "I have it".
+        ("right_to_work", "زه نه پوهیږم چې اجازه لرم که نه", "dont_know"),
+        # A hedge before a verb of going is "maybe"; "but first I want to see the place" too.
+        ("ready_to_move", "ښایي ولاړ شو", "maybe"),
+        ("ready_to_move", "ښه به وي خو لومړی غواړم ځای وګورم", "maybe"),
+        # "Neither Paris nor Lyon", and French departments in Pashto script or Latin letters.
+        ("residence_area", "نه پاریس نه لیون، په نانت کې", "elsewhere"),
+        ("residence_area", "وال دواز کې", "ile_de_france"),
+        ("residence_area", "kreteil ke zhwand kawom", "ile_de_france"),
+        # The feminine "very good" (ژبه, language, is feminine) is fluent, not "good".
+        ("french_level", "ډېره ښه پوهیږم", "fluent"),
+    ],
+)
+def test_readings_of_the_fifth_pass(nlg, slot, text, expected):  # noqa: F811
+    assert read(nlg, slot, "ps", text) == (True, expected)
+
+
+def test_a_small_word_is_no_typo_inside_a_longer_phrase(nlg):  # noqa: F811
+    # Pashto "sara" (with) is one letter from "sata" (hours, part time): it is a word of its
+    # own, so "interim sara kar kawm" (I work with an agency) is temping.
+    assert read(nlg, "work_situation", "ps", "interim sara kar kawm") == (True, "temping")
+
+
+def test_a_word_of_two_letters_does_not_overrule_a_weaker_value(nlg):  # noqa: F811
+    # Arabic "مي" (mum: friends or family) is Pashto "مې" (my): "my home is very bad, damp"
+    # is a home unfit, though a home too small loses to friends' or family's home.
+    text = "کور مې ډېر خراب دی نم لري"
+    assert read(nlg, "housing_situation", "ps", text) == (True, "overcrowded_or_unfit")
+
+
+def test_letters_are_not_joined_across_words_once_a_proclitic_is_taken_off(nlg):  # noqa: F811
+    # "د فرانسې" (of France) is not "د" + "رانسې" = "درانسی" (Drancy, in Ile-de-France) once
+    # its "ف" is taken for the Arabic "so".
+    assert read(nlg, "residence_area", "ps", "د فرانسې یو کلی") != (True, "ile_de_france")
