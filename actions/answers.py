@@ -43,6 +43,8 @@ _BARE_MIN_LENGTH: Final = 3
 # Parts of a title that are details, not its name: "Emergency shelter (115, CHRS)".
 _TITLE_DETAIL: Final = re.compile(r"\(([^)]*)\)")
 INTENT_WORDS: Final = ("affirm", "deny", "dont_know")
+# Pashto letters as Eastern (Peshawar, Nangarhar) speakers pronounce and type them.
+_EASTERN_PASHTO: Final = str.maketrans({"ښ": "خ", "ږ": "گ"})
 
 
 # ---------------------------------------------------------------- the lexicon
@@ -101,6 +103,10 @@ def _phrases(by_language: Any) -> list[str]:
                 # YAML reads a bare yes / no / on / off as a boolean: quote it.
                 raise ValueError(f"{LEXICON_FILE}: {language}: quote {phrase!r}")
             out.append(normalise(str(phrase)))
+            if language == "ps":
+                # Eastern speakers say ښ "kh" and ږ "g", and type them so on a Persian
+                # keyboard: "خه" for "ښه" (good), "پوهیگم" for "پوهیږم" (I understand).
+                out.append(normalise(str(phrase).translate(_EASTERN_PASHTO)))
     # Once each: a phrase listed twice, or in two languages, would be matched twice.
     return list(dict.fromkeys(p for p in out if p))
 

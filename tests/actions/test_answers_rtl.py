@@ -310,3 +310,10 @@ def test_letters_are_not_joined_across_words_once_a_proclitic_is_taken_off(nlg):
     # "د فرانسې" (of France) is not "د" + "رانسې" = "درانسی" (Drancy, in Ile-de-France) once
     # its "ف" is taken for the Arabic "so".
     assert read(nlg, "residence_area", "ps", "د فرانسې یو کلی") != (True, "ile_de_france")
+
+
+def test_pashto_as_eastern_speakers_type_it(nlg):  # noqa: F811
+    # ښ said "kh" and ږ said "g", typed so on a Persian keyboard: "لگ پوهیگم" is "لږ پوهیږم"
+    # (I understand a little), "خه پوهیږم" is "ښه پوهیږم" (I understand well).
+    assert read(nlg, "french_level", "ps", "لگ پوهیگم") == (True, "basic")
+    assert read(nlg, "french_level", "ps", "خه پوهیږم") == (True, "intermediate")
