@@ -447,11 +447,10 @@ def _strongest(matches: list[_Match], weak: Sequence[str]) -> list[_Match]:
 
 @functools.lru_cache(maxsize=1)
 def _function_words() -> frozenset[str]:
-    """The words of the lexicon's yes / no / "I don't know" phrases and negations: small
-    words of the language ("sara", with; "لرم", I have), not spellings of a value's noun."""
+    """The words of the lexicon's negations: small words of the language ("sara", with;
+    "لرم", I have), not spellings of a value's noun."""
     lex = lexicon()
-    everything = [p for phrases in lex.intents.values() for p in phrases]
-    everything += [*lex.negations, *lex.post_negations, *lex.not_negations]
+    everything = [*lex.negations, *lex.post_negations, *lex.not_negations]
     return frozenset(w for p in everything for w in p.split())
 
 
@@ -475,8 +474,8 @@ def _without_false_typos(tokens: Sequence[str], matches: list[_Match]) -> list[_
             for position in range(m.start, m.end):
                 exact.setdefault(position, set()).add(_key(m.value))
     known = _lexicon_words()
-    # In a phrase of two words or more, a small word of the language is no typo either:
-    # Pashto "sara" (with) in "interim sara kar kawm" is not "sata" (hours).
+    # A small word of the language is no typo either: Pashto "sara" (with) is neither
+    # "sata" (hours, in "interim sara kar kawm") nor "sarak" (street, in "khala sara").
     small = _function_words()
     return [
         m
@@ -487,6 +486,7 @@ def _without_false_typos(tokens: Sequence[str], matches: list[_Match]) -> list[_
             m.end - m.start == 1
             and not exact.get(m.start, set()) - {_key(m.value)}
             and tokens[m.start] not in known
+            and tokens[m.start] not in small
         )
     ]
 

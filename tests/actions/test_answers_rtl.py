@@ -297,6 +297,8 @@ def test_a_small_word_is_no_typo_inside_a_longer_phrase(nlg):  # noqa: F811
     # Pashto "sara" (with) is one letter from "sata" (hours, part time): it is a word of its
     # own, so "interim sara kar kawm" (I work with an agency) is temping.
     assert read(nlg, "work_situation", "ps", "interim sara kar kawm") == (True, "temping")
+    # Nor "sarak" (street): "zama plar sara" (with my father) says nothing of a street.
+    assert read(nlg, "housing_situation", "ps", "zama plar sara") != (True, "street")
 
 
 def test_a_word_of_two_letters_does_not_overrule_a_weaker_value(nlg):  # noqa: F811
