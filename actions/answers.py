@@ -43,6 +43,8 @@ _BARE_MIN_LENGTH: Final = 3
 # Parts of a title that are details, not its name: "Emergency shelter (115, CHRS)".
 _TITLE_DETAIL: Final = re.compile(r"\(([^)]*)\)")
 INTENT_WORDS: Final = ("affirm", "deny", "dont_know")
+# Pashto letters as Eastern (Peshawar, Nangarhar) speakers pronounce and type them.
+_EASTERN_PASHTO: Final = str.maketrans({"ښ": "خ", "ږ": "گ"})
 
 
 # ---------------------------------------------------------------- the lexicon
@@ -117,6 +119,10 @@ def _phrases(by_language: Any) -> list[str]:
                 # YAML reads a bare yes / no / on / off as a boolean: quote it.
                 raise ValueError(f"{LEXICON_FILE}: {language}: quote {phrase!r}")
             out.append(normalise(str(phrase)))
+            if language == "ps":
+                # Eastern speakers say ښ "kh" and ږ "g", and type them so on a Persian
+                # keyboard: "خه" for "ښه" (good), "پوهیگم" for "پوهیږم" (I understand).
+                out.append(normalise(str(phrase).translate(_EASTERN_PASHTO)))
     # Once each: a phrase listed twice, or in two languages, would be matched twice.
     return list(dict.fromkeys(p for p in out if p))
 
@@ -260,6 +266,9 @@ class _Match:
     generic: bool = False
     # The lexicon's phrase ("" for a negated noun, "no <noun>")
     phrase: str = ""
+    # The words typed that a typo was forgiven in, each with the phrase's word it was read
+    # as (a fuzzy match of two words or more).
+    forgiven: tuple[tuple[str, str], ...] = ()
 
 
 def _similar(a: str, b: str) -> bool:
@@ -284,10 +293,10 @@ def _close(a: str, b: str) -> bool:
 
 
 def _find(
-    tokens: Sequence[str], phrase: str, fuzzy: bool = True
+    tokens: Sequence[str], phrase: str, fuzzy: bool = True, across: bool = True
 ) -> Iterable[tuple[int, int, bool]]:
     """Where `phrase` occurs in `tokens` (word by word, each word allowing a typo unless
-    not `fuzzy`)."""
+    not `fuzzy`; cut into other words too unless not `across`)."""
     words = phrase.split()
     size = len(words)
     first = words[0]
@@ -300,7 +309,7 @@ def _find(
             yield start, start + size, True
         elif fuzzy and all(_similar(t, w) for t, w in zip(window, words, strict=True)):
             yield start, start + size, False
-    if not fuzzy:
+    if not fuzzy or not across:
         return
     # The same letters cut into other words: "autoecole" for "auto ecole", "بی کار" for
     # "بیکار", "یاد میگیرم" for "یاد می گیرم" (Dari and Pashto write these with a space, a
@@ -322,7 +331,10 @@ def _find(
 
 
 def _matches(
-    tokens: Sequence[str], candidates: Iterable[tuple[Any, str]], fuzzy: bool = True
+    tokens: Sequence[str],
+    candidates: Iterable[tuple[Any, str]],
+    fuzzy: bool = True,
+    across: bool = True,
 ) -> list[_Match]:
     found = []
     # Every match (typos too) starts with the first letter of a word of the message.
@@ -331,10 +343,16 @@ def _matches(
         if phrase[0] not in initials:
             continue
         letters = len(phrase.replace(" ", ""))
-        for start, end, exact in _find(tokens, phrase, fuzzy):
+        words = phrase.split()
+        for start, end, exact in _find(tokens, phrase, fuzzy, across):
             # A typo counts the letters typed: "hotel" is "hotel", not "hostel" (longer).
             typed = letters if exact else min(letters, len("".join(tokens[start:end])))
-            found.append(_Match(value, start, end, typed, exact, phrase=phrase))
+            forgiven = (
+                ()
+                if exact
+                else tuple((t, w) for t, w in zip(tokens[start:end], words, strict=True) if t != w)
+            )
+            found.append(_Match(value, start, end, typed, exact, phrase=phrase, forgiven=forgiven))
     return found
 
 
@@ -463,7 +481,9 @@ def _all_matches(tokens: Sequence[str], candidates: Sequence[tuple[Any, str]]) -
         bare = [_cut(token, strip, known) for token in tokens]
         if bare not in seen:
             seen.append(bare)
-            found += _matches(bare, candidates)
+            # Not joined across words: Pashto "د فرانسې" (of France) would be "د" + "رانسې",
+            # "درانسی" (Drancy), once its "ف" is taken for the Arabic "so".
+            found += _matches(bare, candidates, across=False)
     return found
 
 
@@ -530,10 +550,21 @@ def _strongest(matches: list[_Match], weak: Sequence[str]) -> list[_Match]:
         key = _key(match.value)
         return weak.index(key) if key in weak else len(weak)
 
-    found = [rank(m) for m in matches if m.exact and not m.generic]
+    # A value found in a word of two letters does not overrule: it is too often a small
+    # word of another language (Arabic "مي", mum, is Pashto "مې", my).
+    found = [rank(m) for m in matches if m.exact and not m.generic and m.length > 2]
     if not found:
         return matches
     return [m for m in matches if m.generic or rank(m) >= max(found)]
+
+
+@functools.lru_cache(maxsize=1)
+def _function_words() -> frozenset[str]:
+    """The words of the lexicon's negations: small words of the language ("sara", with;
+    "لرم", I have), not spellings of a value's noun."""
+    lex = lexicon()
+    everything = [*lex.negations, *lex.post_negations, *lex.not_negations]
+    return frozenset(w for p in everything for w in p.split())
 
 
 @functools.lru_cache(maxsize=1)
@@ -556,12 +587,24 @@ def _without_false_typos(tokens: Sequence[str], matches: list[_Match]) -> list[_
             for position in range(m.start, m.end):
                 exact.setdefault(position, set()).add(_key(m.value))
     known = _lexicon_words()
+    # A small word of the language is no typo either: Pashto "sara" (with) is neither
+    # "sata" (hours, in "interim sara kar kawm") nor "sarak" (street, in "khala sara").
+    small = _function_words()
     return [
         m
         for m in matches
         if m.exact
-        or m.end - m.start != 1
-        or (not exact.get(m.start, set()) - {_key(m.value)} and tokens[m.start] not in known)
+        or (
+            m.end - m.start != 1
+            # "nadarom" may be read as "nadaram": both are small words; "sara" is not "sata".
+            and not any(typed in small and word not in small for typed, word in m.forgiven)
+        )
+        or (
+            m.end - m.start == 1
+            and not exact.get(m.start, set()) - {_key(m.value)}
+            and tokens[m.start] not in known
+            and tokens[m.start] not in small
+        )
     ]
 
 

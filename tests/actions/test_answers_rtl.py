@@ -411,3 +411,61 @@ def test_a_lexicon_phrase_equal_to_a_held_out_answer_fails_unless_it_was_there_b
     assert [p for p in report.check_held_out(held, lexicon, known) if "answers.yml" in p] == [
         "held_out_2.yml: prs/adults: answer 2 is in answers.yml"
     ]
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "expected"),
+    [
+        # Fifth pass (Pashto). A stable home, or a home too small, loses to the place named
+        # beside it: being put out, a hotel.
+        ("housing_situation", "کور لرم خو مالک وایي باید ووځې", "facing_eviction"),
+        ("housing_situation", "یوه کوچنۍ هوټل کوټه کې یو", "social_hotel"),
+        # "I don't know whether I have it or not" is not "I have it".
+        ("right_to_work", "زه نه پوهیږم چې اجازه لرم که نه", "dont_know"),
+        # A hedge before a verb of going is "maybe"; "but first I want to see the place" too.
+        ("ready_to_move", "ښایي ولاړ شو", "maybe"),
+        ("ready_to_move", "ښه به وي خو لومړی غواړم ځای وګورم", "maybe"),
+        # "Neither Paris nor Lyon", and French departments in Pashto script or Latin letters.
+        ("residence_area", "نه پاریس نه لیون، په نانت کې", "elsewhere"),
+        ("residence_area", "وال دواز کې", "ile_de_france"),
+        ("residence_area", "kreteil ke zhwand kawom", "ile_de_france"),
+        # The feminine "very good" (ژبه, language, is feminine) is fluent, not "good".
+        ("french_level", "ډېره ښه پوهیږم", "fluent"),
+    ],
+)
+def test_readings_of_the_fifth_pass(nlg, slot, text, expected):  # noqa: F811
+    assert read(nlg, slot, "ps", text) == (True, expected)
+
+
+def test_a_small_word_is_no_typo_inside_a_longer_phrase(nlg):  # noqa: F811
+    # Pashto "sara" (with) is one letter from "sata" (hours, part time): it is a word of its
+    # own, so "interim sara kar kawm" (I work with an agency) is temping.
+    assert read(nlg, "work_situation", "ps", "interim sara kar kawm") == (True, "temping")
+    # Nor "sarak" (street): "zama plar sara" (with my father) says nothing of a street.
+    assert read(nlg, "housing_situation", "ps", "zama plar sara") != (True, "street")
+
+
+def test_a_word_of_two_letters_does_not_overrule_a_weaker_value(nlg):  # noqa: F811
+    # Arabic "مي" (mum: friends or family) is Pashto "مې" (my): "my home is very bad, damp"
+    # is a home unfit, though a home too small loses to friends' or family's home.
+    text = "کور مې ډېر خراب دی نم لري"
+    assert read(nlg, "housing_situation", "ps", text) == (True, "overcrowded_or_unfit")
+
+
+def test_letters_are_not_joined_across_words_once_a_proclitic_is_taken_off(nlg):  # noqa: F811
+    # "د فرانسې" (of France) is not "د" + "رانسې" = "درانسی" (Drancy, in Ile-de-France) once
+    # its "ف" is taken for the Arabic "so".
+    assert read(nlg, "residence_area", "ps", "د فرانسې یو کلی") != (True, "ile_de_france")
+
+
+def test_pashto_as_eastern_speakers_type_it(nlg):  # noqa: F811
+    # ښ said "kh" and ږ said "g", typed so on a Persian keyboard: "لگ پوهیگم" is "لږ پوهیږم"
+    # (I understand a little), "خه پوهیږم" is "ښه پوهیږم" (I understand well).
+    assert read(nlg, "french_level", "ps", "لگ پوهیگم") == (True, "basic")
+    assert read(nlg, "french_level", "ps", "خه پوهیږم") == (True, "intermediate")
+
+
+def test_a_small_word_may_be_a_typo_of_another_spelling_of_a_small_word(nlg):  # noqa: F811
+    # "nadarom" is a spelling of "nadaram" (I don't have): both are small words, so the
+    # phrase "ijaza kar nadaram" (no work permit) still reads it, and is no "ijaza kar".
+    assert read(nlg, "right_to_work", "prs", "ijaza kar nadarom") == (True, "no")
