@@ -80,6 +80,16 @@ class Lexicon:
     # or not listed when both are found ("licence" is in "foreign licence", "learning for
     # the licence" and "no licence" alike)
     weak: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # slot -> normalised nouns that name two people (Arabic duals: "ولدين", two boys)
+    pairs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # normalised "whether" words: "I don't know" before one is an answer of its own ("ما
+    # بعرف اذا الاقامة بتسمحلي": I don't know if my permit allows it), not a hesitation
+    whether: frozenset[str] = frozenset()
+    # slot -> ({value key: value}, negations): one of the negations right before a phrase of
+    # the first value says the second ("مش عايز اسافر", I don't want to travel: "no")
+    negated: Mapping[str, tuple[Mapping[str, Any], tuple[str, ...]]] = field(default_factory=dict)
+    # normalised units of age ("سنين", years): a number before one is an age, not a count
+    ages: frozenset[str] = frozenset()
 
 
 def _key(value: Any) -> str:
@@ -125,6 +135,7 @@ def lexicon() -> Lexicon:
         phrases[slot] = tuple(found)
         without[slot] = tuple(nouns)
     people: dict[str, tuple[str, ...]] = {}
+    pairs: dict[str, tuple[str, ...]] = {}
     speaker: set[str] = set()
     speaker_words: dict[str, tuple[str, ...]] = {}
     for slot, entry in (data.get("people") or {}).items():
@@ -132,6 +143,7 @@ def lexicon() -> Lexicon:
         if entry.pop("speaker", False):
             speaker.add(slot)
         speaker_words[slot] = tuple(_phrases(entry.pop("self", None)))
+        pairs[slot] = tuple(_phrases(entry.pop("pairs", None)))
         people[slot] = tuple(_phrases(entry))
     possession = dict(data.get("possession") or {})
     not_for = possession.pop("not_for", None)
@@ -152,7 +164,18 @@ def lexicon() -> Lexicon:
             slot: tuple(_key(v) for v in values or ())
             for slot, values in (data.get("weak") or {}).items()
         },
+        pairs=pairs,
+        whether=frozenset(_phrases(data.get("whether"))),
+        ages=frozenset(_phrases(data.get("ages"))),
+        negated={slot: _flips(slot, entry) for slot, entry in (data.get("negated") or {}).items()},
     )
+
+
+def _flips(slot: str, entry: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A slot's `negated` entry: {said value key: meant value}, and its negations."""
+    entry = dict(entry or {})
+    words = tuple(_phrases(entry.pop("by", None)))
+    return {_key(_value(slot, said)): _value(slot, meant) for said, meant in entry.items()}, words
 
 
 @functools.lru_cache(maxsize=1)
@@ -418,10 +441,17 @@ def _strongest(matches: list[_Match], weak: Sequence[str]) -> list[_Match]:
         key = _key(match.value)
         return weak.index(key) if key in weak else len(weak)
 
-    found = [rank(m) for m in matches if m.exact and not m.generic]
-    if not found:
+    strong = [m for m in matches if m.exact and not m.generic]
+    if not strong:
         return matches
-    return [m for m in matches if m.generic or rank(m) >= max(found)]
+    # A weaker value is kept when it holds the stronger one's words: it is a longer reading
+    # of them ("ما نفهم", I don't understand, holds "نفهم", I understand).
+    return [
+        m
+        for m in matches
+        if m.generic
+        or all(rank(m) >= rank(s) or m.start <= s.start < s.end <= m.end for s in strong)
+    ]
 
 
 @functools.lru_cache(maxsize=1)
@@ -462,7 +492,8 @@ def _people_count(
     """How many people a message lists ("me, my wife and my mother": 3 adults; "two boys
     and a girl": 3 children), when it names two or more; else None.
 
-    Each noun of the slot's `people` is one person, or the number right before it; the
+    Each noun of the slot's `people` is one person (two for its `pairs`, Arabic duals:
+    "ولدين وبنت", two boys and a girl), or the number right before it; the
     person typing counts too where the slot says so, and a word for them ("me", "زه")
     beside one noun makes two named ("زه او زما ورور", me and my brother). A phrase of the
     slot that spans two of the nouns ("husband and wife") is a count already: then this
@@ -471,17 +502,18 @@ def _people_count(
     nouns = lexicon().people.get(spec.slot)
     if not nouns:
         return None
+    candidates = [(1, n) for n in nouns] + [(2, n) for n in lexicon().pairs.get(spec.slot, ())]
     named: list[_Match] = []
-    for match in sorted(_all_matches(tokens, [(None, n) for n in nouns]), key=lambda m: -m.length):
+    for match in sorted(_all_matches(tokens, candidates), key=lambda m: -m.length):
         if all(match.end <= other.start or match.start >= other.end for other in named):
             named.append(match)
-    if len(named) == 1 and spec.slot in lexicon().counts_speaker:
+    if len(named) == 1 and named[0].value == 1 and spec.slot in lexicon().counts_speaker:
         # Exact words only: "me", "من", "زه" are too short to forgive a typo.
         self_words = set(lexicon().speaker_words.get(spec.slot, ()))
         outside = [*tokens[: named[0].start], *tokens[named[0].end :]]
         if not self_words.intersection(outside):
             return None
-    elif len(named) < 2:
+    elif sum(m.value for m in named) < 2:
         return None
     for phrase in phrases:
         if sum(phrase.start <= m.start and m.end <= phrase.end for m in named) >= 2:
@@ -492,7 +524,8 @@ def _people_count(
         before = tokens[match.start - 1] if match.start > 0 else ""
         # "وجوج بنات" (and two girls): the number carries the "and" in front.
         bare = without_proclitic(before)
-        total += int(bare) if bare.isdigit() else words.get(before, words.get(bare, 1))
+        said = int(bare) if bare.isdigit() else words.get(before, words.get(bare))
+        total += match.value if said is None else said
     return total
 
 
@@ -565,6 +598,8 @@ def read_answer(
         tokens, lexicon().without.get(spec.slot, ())
     )
     matches += [replace(m, generic=True) for m in _all_matches(tokens, yes_no)]
+    matches += _doubts(tokens, spec, matches)
+    matches += _contradicted(tokens, spec, matches)
     matches = _without_false_typos(tokens, matches)
     matches = _strongest(matches, lexicon().weak.get(spec.slot, ()))
     if spec.number_range is not None:
@@ -574,7 +609,9 @@ def read_answer(
         listed = _people_count(tokens, spec, [m for m in matches if not m.generic], number_words)
         if listed is not None and spec.accepts(listed):
             return True, listed
-        digits = [int(t) for t in tokens if t.isdigit()]
+        digits = [
+            int(t) for at, t in enumerate(tokens) if t.isdigit() and not _age(tokens, at, spec)
+        ]
         if digits:
             return _checked(digits[0], spec)
         values = _best(matches, many=False)
@@ -583,8 +620,8 @@ def read_answer(
                 as_whole_number(values[0]) if values[0] != "dont_know" else values[0], spec
             )
         for words in (number_words or {}).values():
-            for token in tokens:
-                if token in words:
+            for at, token in enumerate(tokens):
+                if token in words and not _age(tokens, at, spec):
                     return _checked(words[token], spec)
         return False, None
     values = [v for v in _best(matches, spec.many) if spec.accepts(v)]
@@ -595,6 +632,50 @@ def read_answer(
     if spec.many:
         return True, values
     return True, values[0]
+
+
+def _doubts(tokens: Sequence[str], spec: SlotSpec, matches: Sequence[_Match]) -> list[_Match]:
+    """ "I don't know" followed by "whether" ("ما بعرف اذا الاقامة بتسمحلي", "je sais pas
+    si…"), as a phrase of the slot: what follows is the doubt, not an answer."""
+    if "dont_know" not in spec.intents:
+        return []
+    whether = lexicon().whether
+    value = spec.intents["dont_know"]
+    return [
+        replace(m, end=m.end + 1, length=m.length + len(tokens[m.end]), generic=False)
+        for m in matches
+        if m.generic
+        and m.value == value
+        and m.end < len(tokens)
+        and tokens[m.end] in whether
+        and " ".join(tokens[m.start : m.end]) in lexicon().intents.get("dont_know", ())
+    ]
+
+
+def _contradicted(tokens: Sequence[str], spec: SlotSpec, matches: Sequence[_Match]) -> list[_Match]:
+    """A negation right before a phrase of a value the slot's `negated` names, read as the
+    value it names, over both: "مش عايز اسافر" (I don't want to travel) is "no"."""
+    flips, negations = lexicon().negated.get(spec.slot, ({}, ()))
+    found = []
+    for m in matches:
+        if m.generic or _key(m.value) not in flips:
+            continue
+        meant = flips[_key(m.value)]
+        for negation in negations:
+            size = len(negation.split())
+            if m.start >= size and " ".join(tokens[m.start - size : m.start]) == negation:
+                length = m.length + len(negation.replace(" ", ""))
+                found.append(_Match(meant, m.start - size, m.end, length, m.exact))
+    return found
+
+
+def _age(tokens: Sequence[str], at: int, spec: SlotSpec) -> bool:
+    """Whether the number at `at` is said as an age ("وليد عمرو 4 سنين": a boy of 4), not as
+    a count, where a question counts people (years of experience are counted in years)."""
+    if spec.slot not in lexicon().people or at + 1 >= len(tokens):
+        return False
+    unit = tokens[at + 1]
+    return unit in lexicon().ages or without_proclitic(unit) in lexicon().ages
 
 
 def _checked(value: Any, spec: SlotSpec) -> tuple[bool, Any]:
