@@ -520,8 +520,11 @@ def _people_count(
             return None
     words = {w: n for by_language in (number_words or {}).values() for w, n in by_language.items()}
     total = 1 if spec.slot in lexicon().counts_speaker else 0
+    covered = {at for m in named for at in range(m.start, m.end)}
     for match in named:
-        before = tokens[match.start - 1] if match.start > 0 else ""
+        # The word before is a number only when it is not itself a noun counted ("ولدين
+        # وبنت": "two boys" is a noun of two, not "two" girls).
+        before = tokens[match.start - 1] if match.start - 1 not in covered | {-1} else ""
         # "وجوج بنات" (and two girls): the number carries the "and" in front.
         bare = without_proclitic(before)
         said = int(bare) if bare.isdigit() else words.get(before, words.get(bare))

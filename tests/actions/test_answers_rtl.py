@@ -267,3 +267,54 @@ def test_a_language_filter_keeps_only_those_languages():
 def test_a_phrase_listed_twice_is_read_once():
     lexicon = {"prs": ["بوردو", "Bordeaux"], "ps": ["بوردو"], "fr": ["bordeaux", ""]}
     assert _phrases(lexicon) == ["بوردو", "bordeaux"]
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # "I don't know" before "whether": the doubt is the answer, what follows is its object.
+        ("right_to_work", "ar", "مش عارف واش الاقامة ديالي صالحة", "dont_know"),
+        ("right_to_work", "ar", "ما اعرف اذا بطاقة الاقامة تسمح", "dont_know"),
+        # A negation of `negated` before a phrase of "yes": "no"; Dari "ما" (we) is no negation.
+        ("ready_to_move", "ar", "مش حابب انتقل", "no"),
+        ("ready_to_move", "ar", "مانيش بغيت نمشي", "no"),
+        ("ready_to_move", "ar", "mch bghit nmchi", "no"),
+        ("ready_to_move", "prs", "ما آماده هستیم", "yes"),
+        # A number before a unit of age is an age where people are counted, not elsewhere.
+        ("children", "ar", "بنت عمرها 7 سنين", 1),
+        ("children", "ar", "ولد واحد عندو ٣ سنين", 1),
+        ("experience_years", "ar", "7 سنين", 7),
+        # Arabic duals count two; the dual before a noun is no number for it.
+        ("children", "ar", "ولدين وبنت", 3),
+        ("children", "ar", "بنتين و ولد", 3),
+        ("children", "ar", "عندي بنت وولد", 2),
+        # "none" loses to a level said elsewhere, not to one inside its own words.
+        ("french_level", "ar", "ما كنهضرش الفرنسية ولكن نفهم شوية", "basic"),
+        ("french_level", "ar", "ما نفهم", "none"),
+        ("french_level", "ar", "مش عارف اتكلم", "none"),
+    ],
+)
+def test_general_readings_of_the_fifth_pass(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "expected"),
+    [
+        # Dialect negations, "not sure" with every negator, wanting to go, part time.
+        ("work_situation", "ماكو خدمة", "unemployed"),
+        ("work_situation", "makach khdma", "unemployed"),
+        ("ready_to_move", "منيش متأكدة", "maybe"),
+        ("ready_to_move", "ودي انتقل", "yes"),
+        ("ready_to_move", "ما ابغى اسافر", "no"),
+        ("work_situation", "نخدم غير فالويكاند", "part_time"),
+        # Towns with French G typed ج, غ or ق; Val d'Oise; territory spellings.
+        ("residence_area", "ساكن في قرونوبل", "elsewhere"),
+        ("residence_area", "في الفال دواز", "ile_de_france"),
+        ("territory_preferences", "لوزيغ", ["lozere"]),
+        ("driving_licence", "ma3ndich lpermis", "no"),
+        ("french_level", "نهضر كي العربية", "fluent"),
+    ],
+)
+def test_arabic_forms_of_the_fifth_pass(nlg, slot, text, expected):  # noqa: F811
+    assert read(nlg, slot, "ar", text) == (True, expected)
