@@ -40,6 +40,7 @@ _SPLIT_MIN_LENGTH: Final = 5
 # "بالشارع", "فالزنقة", "للعمل"): a word is also read without them (longest first).
 _PROCLITICS: Final = ("وبال", "وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 _BARE_MIN_LENGTH: Final = 3
+_ARTICLE: Final = "ال"
 # Parts of a title that are details, not its name: "Emergency shelter (115, CHRS)".
 _TITLE_DETAIL: Final = re.compile(r"\(([^)]*)\)")
 INTENT_WORDS: Final = ("affirm", "deny", "dont_know")
@@ -264,6 +265,10 @@ def _similar(a: str, b: str) -> bool:
     shortest = min(len(a), len(b))
     if abs(len(a) - len(b)) > 2 or a[0] != b[0]:
         return False
+    # Behind the Arabic article the word starts anew: "الكار" (the car) is no typo of "الدار"
+    # (the house).
+    if a.startswith(_ARTICLE) and b.startswith(_ARTICLE) and a[2:3] != b[2:3]:
+        return False
     if shortest < (_FUZZY_MIN_LENGTH_ARABIC if is_arabic_script(a) else _FUZZY_MIN_LENGTH):
         return False
     return _close(a, b)
@@ -386,12 +391,26 @@ def _with_article(token: str) -> str:
     return token
 
 
+def _without_letter(token: str) -> str:
+    """A one-letter proclitic taken off a word without the article, the article left on the
+    others: "فمدرسة السياقة" -> "مدرسة السياقة" (stripping every proclitic would also take
+    "السياقة" to "سياقة")."""
+    if (
+        is_arabic_script(token)
+        and token[:1] in "وفبلك"
+        and token[1:3] != _ARTICLE
+        and len(token) - 1 >= _BARE_MIN_LENGTH
+    ):
+        return token[1:]
+    return token
+
+
 def _all_matches(tokens: Sequence[str], candidates: Sequence[tuple[Any, str]]) -> list[_Match]:
     """Matches in the words as typed, then in the words without proclitics, with and
-    without the article."""
+    without the article, and without one-letter proclitics only."""
     found = _matches(tokens, candidates)
     seen = [list(tokens)]
-    for strip in (without_proclitic, _with_article):
+    for strip in (without_proclitic, _with_article, _without_letter):
         bare = [strip(token) for token in tokens]
         if bare not in seen:
             seen.append(bare)

@@ -292,6 +292,8 @@ def test_a_phrase_listed_twice_is_read_once():
         ("french_level", "ar", "ما كنهضرش الفرنسية ولكن نفهم شوية", "basic"),
         ("french_level", "ar", "ما نفهم", "none"),
         ("french_level", "ar", "مش عارف اتكلم", "none"),
+        # A one-letter proclitic off the first word, the article kept on the next.
+        ("driving_licence", "ar", "مسجلة فمدرسة القيادة", "in_progress"),
     ],
 )
 def test_general_readings_of_the_fifth_pass(nlg, slot, language, text, expected):  # noqa: F811
@@ -318,3 +320,11 @@ def test_general_readings_of_the_fifth_pass(nlg, slot, language, text, expected)
 )
 def test_arabic_forms_of_the_fifth_pass(nlg, slot, text, expected):  # noqa: F811
     assert read(nlg, slot, "ar", text) == (True, expected)
+
+
+def test_behind_the_article_a_word_starts_anew():
+    # "الكار" (the car, the coach) is no typo of "الدار" (the house); "الشارغ" is of "الشارع".
+    from actions.answers import _similar
+
+    assert not _similar("الکار", "الدار")
+    assert _similar("الشارغ", "الشارع")
