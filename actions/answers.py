@@ -415,6 +415,27 @@ def _all_matches(tokens: Sequence[str], candidates: Sequence[tuple[Any, str]]) -
         if bare not in seen:
             seen.append(bare)
             found += _matches(bare, candidates)
+    if len(seen) > 1:
+        found += _mixed_matches([set(forms) for forms in zip(*seen, strict=True)], candidates)
+    return found
+
+
+def _mixed_matches(
+    forms: Sequence[set[str]], candidates: Sequence[tuple[Any, str]]
+) -> list[_Match]:
+    """Phrases of two words or more found exactly with each word in any of its forms: one
+    stripped, the next as typed ("الايل دو فرانس": "ايل" without its article, "فرانس" with
+    its ف, which a whole stripped message would have taken off)."""
+    initials = {form[0] for word in forms for form in word if form}
+    found = []
+    for value, phrase in candidates:
+        words = phrase.split()
+        if len(words) < 2 or words[0][0] not in initials:
+            continue
+        for start in range(len(forms) - len(words) + 1):
+            if all(w in forms[start + i] for i, w in enumerate(words)):
+                letters = len(phrase.replace(" ", ""))
+                found.append(_Match(value, start, start + len(words), letters, True))
     return found
 
 

@@ -294,6 +294,8 @@ def test_a_phrase_listed_twice_is_read_once():
         ("french_level", "ar", "مش عارف اتكلم", "none"),
         # A one-letter proclitic off the first word, the article kept on the next.
         ("driving_licence", "ar", "مسجلة فمدرسة القيادة", "in_progress"),
+        # Each word in any of its forms: "فالضواحي" without "فال", "ليون" with its ل.
+        ("residence_area", "ar", "ساكن فالضواحي ليون", "lyon_metropole"),
     ],
 )
 def test_general_readings_of_the_fifth_pass(nlg, slot, language, text, expected):  # noqa: F811
