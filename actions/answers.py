@@ -414,10 +414,17 @@ def _all_matches(tokens: Sequence[str], candidates: Sequence[tuple[Any, str]]) -
         bare = [strip(token) for token in tokens]
         if bare not in seen:
             seen.append(bare)
-            found += _matches(bare, candidates)
+            # Typos are forgiven in the first two readings; the third only keeps an article.
+            found += _matches(bare, candidates, fuzzy=strip is not _without_letter)
     if len(seen) > 1:
         found += _mixed_matches([set(forms) for forms in zip(*seen, strict=True)], candidates)
     return found
+
+
+@functools.lru_cache(maxsize=65536)
+def _words(phrase: str) -> tuple[str, ...]:
+    """A phrase's words (phrases meet every message: split once)."""
+    return tuple(phrase.split())
 
 
 def _mixed_matches(
@@ -426,11 +433,11 @@ def _mixed_matches(
     """Phrases of two words or more found exactly with each word in any of its forms: one
     stripped, the next as typed ("الايل دو فرانس": "ايل" without its article, "فرانس" with
     its ف, which a whole stripped message would have taken off)."""
-    initials = {form[0] for word in forms for form in word if form}
+    known = set().union(*forms)
     found = []
     for value, phrase in candidates:
-        words = phrase.split()
-        if len(words) < 2 or words[0][0] not in initials:
+        words = _words(phrase)
+        if len(words) < 2 or words[0] not in known:
             continue
         for start in range(len(forms) - len(words) + 1):
             if all(w in forms[start + i] for i, w in enumerate(words)):
