@@ -40,6 +40,7 @@ _SPLIT_MIN_LENGTH: Final = 5
 # "بالشارع", "فالزنقة", "للعمل"): a word is also read without them (longest first).
 _PROCLITICS: Final = ("وبال", "وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
 _BARE_MIN_LENGTH: Final = 3
+_ARTICLE: Final = "ال"
 # Parts of a title that are details, not its name: "Emergency shelter (115, CHRS)".
 _TITLE_DETAIL: Final = re.compile(r"\(([^)]*)\)")
 INTENT_WORDS: Final = ("affirm", "deny", "dont_know")
@@ -98,6 +99,11 @@ class Lexicon:
     # "no <noun>" readings: "خانه ندارم، پیش دوستم میخوابم" (no home, I sleep at a friend's)
     # is hosted
     weak_phrases: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # slot -> normalised nouns that name two people (Arabic duals: "ولدين", two boys)
+    pairs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # slot -> ({value key: value}, negations): one of the negations right before a phrase of
+    # the first value says the second ("مش عايز اسافر", I don't want to travel: "no")
+    negated: Mapping[str, tuple[Mapping[str, Any], tuple[str, ...]]] = field(default_factory=dict)
 
 
 def _key(value: Any) -> str:
@@ -147,6 +153,7 @@ def lexicon() -> Lexicon:
         phrases[slot] = tuple(found)
         without[slot] = tuple(nouns)
     people: dict[str, tuple[str, ...]] = {}
+    pairs: dict[str, tuple[str, ...]] = {}
     speaker: set[str] = set()
     speaker_words: dict[str, tuple[str, ...]] = {}
     for slot, entry in (data.get("people") or {}).items():
@@ -154,6 +161,7 @@ def lexicon() -> Lexicon:
         if entry.pop("speaker", False):
             speaker.add(slot)
         speaker_words[slot] = tuple(_phrases(entry.pop("self", None)))
+        pairs[slot] = tuple(_phrases(entry.pop("pairs", None)))
         people[slot] = tuple(_phrases(entry))
     possession = dict(data.get("possession") or {})
     not_for = possession.pop("not_for", None)
@@ -184,7 +192,16 @@ def lexicon() -> Lexicon:
             slot: frozenset(_phrases(by_language))
             for slot, by_language in (data.get("weak_phrases") or {}).items()
         },
+        pairs=pairs,
+        negated={slot: _flips(slot, entry) for slot, entry in (data.get("negated") or {}).items()},
     )
+
+
+def _flips(slot: str, entry: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A slot's `negated` entry: {said value key: meant value}, and its negations."""
+    entry = dict(entry or {})
+    words = tuple(_phrases(entry.pop("by", None)))
+    return {_key(_value(slot, said)): _value(slot, meant) for said, meant in entry.items()}, words
 
 
 @functools.lru_cache(maxsize=1)
@@ -277,6 +294,10 @@ def _similar(a: str, b: str) -> bool:
         return True
     shortest = min(len(a), len(b))
     if abs(len(a) - len(b)) > 2 or a[0] != b[0]:
+        return False
+    # Behind the Arabic article the word starts anew: "الكار" (the car) is no typo of "الدار"
+    # (the house).
+    if a.startswith(_ARTICLE) and b.startswith(_ARTICLE) and a[2:3] != b[2:3]:
         return False
     if shortest < (_FUZZY_MIN_LENGTH_ARABIC if is_arabic_script(a) else _FUZZY_MIN_LENGTH):
         return False
@@ -417,7 +438,7 @@ def _is_age(tokens: Sequence[str], position: int) -> bool:
     or one of a list of ages ("دو دختر ۴ و ۶ ساله": the 4 too)."""
     lex = lexicon()
     for token in tokens[position + 1 :]:
-        if token in lex.ages:
+        if token in lex.ages or without_proclitic(token) in lex.ages:
             return True
         if not (token.isdigit() or token in lex.age_joiners):
             return False
@@ -469,21 +490,64 @@ def _cut(token: str, strip: Callable[[str], str], known: frozenset[str]) -> str:
     return token if token in known and bare not in known else bare
 
 
+def _without_letter(token: str) -> str:
+    """A one-letter proclitic taken off a word without the article, the article left on the
+    others: "فمدرسة السياقة" -> "مدرسة السياقة" (stripping every proclitic would also take
+    "السياقة" to "سياقة")."""
+    if (
+        is_arabic_script(token)
+        and token[:1] in "وفبلك"
+        and token[1:3] != _ARTICLE
+        and len(token) - 1 >= _BARE_MIN_LENGTH
+    ):
+        return token[1:]
+    return token
+
+
 def _all_matches(tokens: Sequence[str], candidates: Sequence[tuple[Any, str]]) -> list[_Match]:
     """Matches in the words as typed, then in the words without proclitics, with and
-    without the article, and with Kabuli verbs written out. A word of the lexicon is cut
-    only into another: "فرانسه" (France) is not "ف" + "رانسه" (a typo of "روانه", fluent);
-    "وماما" is "و" + "ماما"."""
+    without the article, with Kabuli verbs written out, and without one-letter proclitics
+    only; then phrases whose words are found each in one of these forms. A word of the
+    lexicon is cut only into another: "فرانسه" (France) is not "ف" + "رانسه" (a typo of
+    "روانه", fluent); "وماما" is "و" + "ماما"."""
     found = _matches(tokens, candidates)
     seen = [list(tokens)]
     known = _phrase_words()
-    for strip in (without_proclitic, _with_article, with_mi):
+    for strip in (without_proclitic, _with_article, with_mi, _without_letter):
         bare = [_cut(token, strip, known) for token in tokens]
         if bare not in seen:
             seen.append(bare)
             # Not joined across words: Pashto "د فرانسې" (of France) would be "د" + "رانسې",
-            # "درانسی" (Drancy), once its "ف" is taken for the Arabic "so".
-            found += _matches(bare, candidates, across=False)
+            # "درانسی" (Drancy), once its "ف" is taken for the Arabic "so". Typos are
+            # forgiven in the first readings; the last only keeps an article.
+            found += _matches(bare, candidates, fuzzy=strip is not _without_letter, across=False)
+    if len(seen) > 1:
+        found += _mixed_matches([set(forms) for forms in zip(*seen, strict=True)], candidates)
+    return found
+
+
+@functools.lru_cache(maxsize=65536)
+def _words(phrase: str) -> tuple[str, ...]:
+    """A phrase's words (phrases meet every message: split once)."""
+    return tuple(phrase.split())
+
+
+def _mixed_matches(
+    forms: Sequence[set[str]], candidates: Sequence[tuple[Any, str]]
+) -> list[_Match]:
+    """Phrases of two words or more found exactly with each word in any of its forms: one
+    stripped, the next as typed ("الايل دو فرانس": "ايل" without its article, "فرانس" with
+    its ف, which a whole stripped message would have taken off)."""
+    known = set().union(*forms)
+    found = []
+    for value, phrase in candidates:
+        words = _words(phrase)
+        if len(words) < 2 or words[0] not in known:
+            continue
+        for start in range(len(forms) - len(words) + 1):
+            if all(w in forms[start + i] for i, w in enumerate(words)):
+                letters = len(phrase.replace(" ", ""))
+                found.append(_Match(value, start, start + len(words), letters, True))
     return found
 
 
@@ -552,10 +616,17 @@ def _strongest(matches: list[_Match], weak: Sequence[str]) -> list[_Match]:
 
     # A value found in a word of two letters does not overrule: it is too often a small
     # word of another language (Arabic "مي", mum, is Pashto "مې", my).
-    found = [rank(m) for m in matches if m.exact and not m.generic and m.length > 2]
-    if not found:
+    strong = [m for m in matches if m.exact and not m.generic and m.length > 2]
+    if not strong:
         return matches
-    return [m for m in matches if m.generic or rank(m) >= max(found)]
+    # A weaker value is kept when it holds the stronger one's words: it is a longer reading
+    # of them ("ما نفهم", I don't understand, holds "نفهم", I understand).
+    return [
+        m
+        for m in matches
+        if m.generic
+        or all(rank(m) >= rank(s) or m.start <= s.start < s.end <= m.end for s in strong)
+    ]
 
 
 @functools.lru_cache(maxsize=1)
@@ -617,7 +688,8 @@ def _people_count(
     """How many people a message lists ("me, my wife and my mother": 3 adults; "two boys
     and a girl": 3 children), when it names two or more; else None.
 
-    Each noun of the slot's `people` is one person, or the number right before it; the
+    Each noun of the slot's `people` is one person (two for its `pairs`, Arabic duals:
+    "ولدين وبنت", two boys and a girl), or the number right before it; the
     person typing counts too where the slot says so, and a word for them ("me", "زه")
     beside one noun makes two named ("زه او زما ورور", me and my brother). A phrase of the
     slot that spans two of the nouns ("husband and wife") is a count already: then this
@@ -626,28 +698,33 @@ def _people_count(
     nouns = lexicon().people.get(spec.slot)
     if not nouns:
         return None
+    candidates = [(1, n) for n in nouns] + [(2, n) for n in lexicon().pairs.get(spec.slot, ())]
     named: list[_Match] = []
-    for match in sorted(_all_matches(tokens, [(None, n) for n in nouns]), key=lambda m: -m.length):
+    for match in sorted(_all_matches(tokens, candidates), key=lambda m: -m.length):
         if all(match.end <= other.start or match.start >= other.end for other in named):
             named.append(match)
-    if len(named) == 1 and spec.slot in lexicon().counts_speaker:
+    if len(named) == 1 and named[0].value == 1 and spec.slot in lexicon().counts_speaker:
         # Exact words only: "me", "من", "زه" are too short to forgive a typo.
         self_words = set(lexicon().speaker_words.get(spec.slot, ()))
         outside = [*tokens[: named[0].start], *tokens[named[0].end :]]
         if not self_words.intersection(outside):
             return None
-    elif len(named) < 2:
+    elif sum(m.value for m in named) < 2:
         return None
     for phrase in phrases:
         if sum(phrase.start <= m.start and m.end <= phrase.end for m in named) >= 2:
             return None
     words = {w: n for by_language in (number_words or {}).values() for w, n in by_language.items()}
     total = 1 if spec.slot in lexicon().counts_speaker else 0
+    covered = {at for m in named for at in range(m.start, m.end)}
     for match in named:
-        before = tokens[match.start - 1] if match.start > 0 else ""
+        # The word before is a number only when it is not itself a noun counted ("ولدين
+        # وبنت": "two boys" is a noun of two, not "two" girls).
+        before = tokens[match.start - 1] if match.start - 1 not in covered | {-1} else ""
         # "وجوج بنات" (and two girls): the number carries the "and" in front.
         bare = without_proclitic(before)
-        total += int(bare) if bare.isdigit() else words.get(before, words.get(bare, 1))
+        said = int(bare) if bare.isdigit() else words.get(before, words.get(bare))
+        total += match.value if said is None else said
     return total
 
 
@@ -720,6 +797,7 @@ def read_answer(
         tokens, lexicon().without.get(spec.slot, ())
     )
     matches += [replace(m, generic=True) for m in _all_matches(tokens, yes_no)]
+    matches += _contradicted(tokens, spec, matches)
     matches = _without_false_typos(tokens, matches)
     matches = _strongest(matches, lexicon().weak.get(spec.slot, ()))
     matches = _without_weak_phrases(matches, lexicon().weak_phrases.get(spec.slot))
@@ -770,6 +848,23 @@ def read_answer(
     if spec.many:
         return True, values
     return True, values[0]
+
+
+def _contradicted(tokens: Sequence[str], spec: SlotSpec, matches: Sequence[_Match]) -> list[_Match]:
+    """A negation right before a phrase of a value the slot's `negated` names, read as the
+    value it names, over both: "مش عايز اسافر" (I don't want to travel) is "no"."""
+    flips, negations = lexicon().negated.get(spec.slot, ({}, ()))
+    found = []
+    for m in matches:
+        if m.generic or _key(m.value) not in flips:
+            continue
+        meant = flips[_key(m.value)]
+        for negation in negations:
+            size = len(negation.split())
+            if m.start >= size and " ".join(tokens[m.start - size : m.start]) == negation:
+                length = m.length + len(negation.replace(" ", ""))
+                found.append(_Match(meant, m.start - size, m.end, length, m.exact))
+    return found
 
 
 def _checked(value: Any, spec: SlotSpec) -> tuple[bool, Any]:

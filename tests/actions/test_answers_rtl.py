@@ -414,6 +414,39 @@ def test_a_lexicon_phrase_equal_to_a_held_out_answer_fails_unless_it_was_there_b
 
 
 @pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # "I don't know" before "whether": the doubt is the answer, what follows is its object.
+        ("right_to_work", "ar", "مش عارف واش الاقامة ديالي صالحة", "dont_know"),
+        ("right_to_work", "ar", "ما اعرف اذا بطاقة الاقامة تسمح", "dont_know"),
+        # A negation of `negated` before a phrase of "yes": "no"; Dari "ما" (we) is no negation.
+        ("ready_to_move", "ar", "مش حابب انتقل", "no"),
+        ("ready_to_move", "ar", "مانيش بغيت نمشي", "no"),
+        ("ready_to_move", "ar", "mch bghit nmchi", "no"),
+        ("ready_to_move", "prs", "ما آماده هستیم", "yes"),
+        # A number before a unit of age is an age where people are counted, not elsewhere.
+        ("children", "ar", "بنت عمرها 7 سنين", 1),
+        ("children", "ar", "ولد واحد عندو ٣ سنين", 1),
+        ("experience_years", "ar", "7 سنين", 7),
+        # Arabic duals count two; the dual before a noun is no number for it.
+        ("children", "ar", "ولدين وبنت", 3),
+        ("children", "ar", "بنتين و ولد", 3),
+        ("children", "ar", "عندي بنت وولد", 2),
+        # "none" loses to a level said elsewhere, not to one inside its own words.
+        ("french_level", "ar", "ما كنهضرش الفرنسية ولكن نفهم شوية", "basic"),
+        ("french_level", "ar", "ما نفهم", "none"),
+        ("french_level", "ar", "مش عارف اتكلم", "none"),
+        # A one-letter proclitic off the first word, the article kept on the next.
+        ("driving_licence", "ar", "مسجلة فمدرسة القيادة", "in_progress"),
+        # Each word in any of its forms: "فالضواحي" without "فال", "ليون" with its ل.
+        ("residence_area", "ar", "ساكن فالضواحي ليون", "lyon_metropole"),
+    ],
+)
+def test_general_readings_of_the_fifth_pass(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
     ("slot", "text", "expected"),
     [
         # Fifth pass (Pashto). A stable home, or a home too small, loses to the place named
@@ -469,3 +502,33 @@ def test_a_small_word_may_be_a_typo_of_another_spelling_of_a_small_word(nlg):  #
     # "nadarom" is a spelling of "nadaram" (I don't have): both are small words, so the
     # phrase "ijaza kar nadaram" (no work permit) still reads it, and is no "ijaza kar".
     assert read(nlg, "right_to_work", "prs", "ijaza kar nadarom") == (True, "no")
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "expected"),
+    [
+        # Dialect negations, "not sure" with every negator, wanting to go, part time.
+        ("work_situation", "ماكو خدمة", "unemployed"),
+        ("work_situation", "makach khdma", "unemployed"),
+        ("ready_to_move", "منيش متأكدة", "maybe"),
+        ("ready_to_move", "ودي انتقل", "yes"),
+        ("ready_to_move", "ما ابغى اسافر", "no"),
+        ("work_situation", "نخدم غير فالويكاند", "part_time"),
+        # Towns with French G typed ج, غ or ق; Val d'Oise; territory spellings.
+        ("residence_area", "ساكن في قرونوبل", "elsewhere"),
+        ("residence_area", "في الفال دواز", "ile_de_france"),
+        ("territory_preferences", "لوزيغ", ["lozere"]),
+        ("driving_licence", "ma3ndich lpermis", "no"),
+        ("french_level", "نهضر كي العربية", "fluent"),
+    ],
+)
+def test_arabic_forms_of_the_fifth_pass(nlg, slot, text, expected):  # noqa: F811
+    assert read(nlg, slot, "ar", text) == (True, expected)
+
+
+def test_behind_the_article_a_word_starts_anew():
+    # "الكار" (the car, the coach) is no typo of "الدار" (the house); "الشارغ" is of "الشارع".
+    from actions.answers import _similar
+
+    assert not _similar("الکار", "الدار")
+    assert _similar("الشارغ", "الشارع")
