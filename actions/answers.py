@@ -22,6 +22,15 @@ from typing import Any, Final
 
 import yaml
 
+from actions.counting import (
+    ADULT_AGE,
+    counting_words,
+    grown_kids,
+    moving_clauses,
+    only_me,
+    without_ages,
+    years_since,
+)
 from actions.eligibility import as_whole_number
 from common.choices import LABEL, Choice, buttons_shown, picked_choice
 from common.paths import PROJECT_ROOT
@@ -88,8 +97,9 @@ def _key(value: Any) -> str:
 
 
 def _value(slot: str, raw: Any) -> Any:
-    if raw == "[]":
-        return []
+    if isinstance(raw, str) and raw.startswith("["):
+        # A list of values: "[]" (none), "[cantal, savoie]" (the mountain territories).
+        return yaml.safe_load(raw)
     return raw
 
 
@@ -542,7 +552,23 @@ def read_answer(
             if spec.many and not isinstance(value, list):
                 value = [value]
             return (True, value) if value is not None else (False, None)
+    people = spec.number_range is not None and spec.slot in lexicon().people
+    if people:
+        counts_speaker = spec.slot in lexicon().counts_speaker
+        self_words = frozenset(lexicon().speaker_words.get(spec.slot, ()))
+        if counts_speaker and only_me(text, self_words):
+            return True, 1  # "only me, my wife stays": the others explain
+        kept, dropped = moving_clauses(text)
+        if dropped and not kept:
+            # "My daughter stays in Kabul": none of them moves (the person typing does).
+            return _checked(1 if counts_speaker else 0, spec)
+        text = " ".join(kept)
     tokens = normalise(text).split()
+    grown = 0
+    if people:
+        words = _all_number_words(number_words)
+        tokens, ages = without_ages(tokens, words, without_proclitic)
+        grown = sum(age >= ADULT_AGE for age in ages) + grown_kids(tokens, words, without_proclitic)
     if not tokens:
         return False, None
     # A title that is a yes / no word ("نه", "هو", "Yes") is read as one: a phrase of the
@@ -568,25 +594,15 @@ def read_answer(
     matches = _without_false_typos(tokens, matches)
     matches = _strongest(matches, lexicon().weak.get(spec.slot, ()))
     if spec.number_range is not None:
-        # People listed one by one ("me, my wife and my mother", "2 boys and 1 girl") are
-        # counted; else digits say it best ("2 kids", "nous sommes 3"); then phrases; then
-        # number words.
-        listed = _people_count(tokens, spec, [m for m in matches if not m.generic], number_words)
-        if listed is not None and spec.accepts(listed):
-            return True, listed
-        digits = [int(t) for t in tokens if t.isdigit()]
-        if digits:
-            return _checked(digits[0], spec)
-        values = _best(matches, many=False)
-        if values:
-            return _checked(
-                as_whole_number(values[0]) if values[0] != "dont_know" else values[0], spec
-            )
-        for words in (number_words or {}).values():
-            for token in tokens:
-                if token in words:
-                    return _checked(words[token], spec)
-        return False, None
+        found, value, said = _read_number(tokens, spec, matches, number_words)
+        if found and grown and isinstance(value, int):
+            # Grown sons and daughters move as adults: added to the people listed (not to a
+            # number said), taken from the children.
+            if spec.slot not in lexicon().counts_speaker:
+                return _checked(max(value - grown, 0), spec)
+            if not said:
+                return _checked(value + grown, spec)
+        return found, value
     values = [v for v in _best(matches, spec.many) if spec.accepts(v)]
     if spec.many and not values and any(m.value == [] for m in matches):
         return True, []  # "no preference"
@@ -595,6 +611,49 @@ def read_answer(
     if spec.many:
         return True, values
     return True, values[0]
+
+
+def _read_number(
+    tokens: Sequence[str],
+    spec: SlotSpec,
+    matches: list[_Match],
+    number_words: Mapping[str, Mapping[str, int]] | None,
+) -> tuple[bool, Any, bool]:
+    """(found, value, whether a number was said in digits) for a slot that takes a number."""
+    # People listed one by one ("me, my wife and my mother", "2 boys and 1 girl") are
+    # counted; else digits say it best ("2 kids", "nous sommes 3"); then phrases; then
+    # number words.
+    listed = _people_count(tokens, spec, [m for m in matches if not m.generic], number_words)
+    if listed is not None and spec.accepts(listed):
+        return True, listed, False
+    digits = [int(t) for t in tokens if t.isdigit()]
+    if spec.slot in counting_words().years_since:
+        # "Since 2019": the years from then to now; "2015 to 2020": the years between.
+        years = [d for d in digits if years_since(d) is not None]
+        if years:
+            since = years_since(years[0]) if len(years) == 1 else abs(years[1] - years[0])
+            return (*_checked(since, spec), True)
+    if digits:
+        return (*_checked(digits[0], spec), True)
+    values = _best(matches, many=False)
+    if values:
+        value = as_whole_number(values[0]) if values[0] != "dont_know" else values[0]
+        return (*_checked(value, spec), False)
+    # In the order typed: "4 or 5 years" is 4 (a range is read at its lower bound).
+    words = _all_number_words(number_words)
+    for token in tokens:
+        if token in words:
+            return (*_checked(words[token], spec), False)
+    return False, None, False
+
+
+def _all_number_words(number_words: Mapping[str, Mapping[str, int]] | None) -> dict[str, int]:
+    """Every language's number words in one map (the first language's value wins)."""
+    out: dict[str, int] = {}
+    for by_language in (number_words or {}).values():
+        for word, number in by_language.items():
+            out.setdefault(word, number)
+    return out
 
 
 def _checked(value: Any, spec: SlotSpec) -> tuple[bool, Any]:
