@@ -1,0 +1,133 @@
+"""Numbers and territory preferences typed in Arabic, Dari and Pashto: ages are not counts,
+grown sons and daughters move as adults, people who stay are not counted, a calendar year
+is years since, number words, town spellings. (Development examples, batch s6-numbers-1.)"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from actions.answers import _value
+from actions.counting import years_since
+from tests.actions.test_answers import nlg, read  # noqa: F401 - the `nlg` fixture
+
+THIS_YEAR = datetime.date.today().year
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # An age is no count: "a daughter of 3" is one child, not three.
+        ("children", "prs", "یک دختر ۳ ساله", 1),
+        ("children", "ar", "بنت وحدة عمرها 5 سنين", 1),
+        ("children", "ps", "یوه لور لرم ۲ کلنه", 1),
+        ("children", "en", "one girl aged 4", 1),
+        # Dari "کلان" is a grown-up, not Pashto "کلن" (years old): a guard.
+        ("adults", "prs", "چهار کلان", 4),
+    ],
+)
+def test_an_age_is_not_a_count(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # Sons and daughters of 18 or more move as adults.
+        ("adults", "prs", "من، خانمم و دو پسرم که ۱۹ و ۲۱ ساله هستن", 4),
+        ("adults", "ar", "أنا وزوجتي وابني عمره 20 سنة", 3),
+        ("adults", "ps", "زه، ښځه او زوی مې چې ۲۰ کلن دی", 3),
+        ("adults", "ar", "خمسة، انا وزوجتي وثلاث بنات كبار", 5),
+        # ... and are not children.
+        ("children", "ps", "دوه زامن لرم خو مشر یې ۲۳ کلن دی", 1),
+        ("children", "ar", "عندي ولدين بس الكبير عمره 20 سنة", 1),
+        # A number said is the count: the grown ones are in it already.
+        ("adults", "prs", "4 نفر: من، خانمم و دو پسرم ۱۹ و ۲۱ ساله", 4),
+        # Younger ones change nothing (a guard).
+        ("adults", "prs", "من و خانمم، بچه ها ۵ و ۷ ساله", 2),
+    ],
+)
+def test_grown_children_move_as_adults(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        ("children", "prs", "دخترم در کابل میمانه", 0),
+        ("children", "ps", "لور مې په کابل کې پاتې کیږي", 0),
+        ("children", "en", "my daughter stays in Lyon, my son comes", 1),
+        ("adults", "ar", "غير انا، مراتي باقا فالمغرب", 1),
+        ("adults", "prs", "من و خانمم، مادرم در کابل میمانه", 2),
+        # "Only me", and then why.
+        ("adults", "ps", "یوازې زه، میرمن مې په افغانستان کې ده", 1),
+    ],
+)
+def test_people_who_stay_are_not_counted(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("ar", "من 2019", THIS_YEAR - 2019),
+        ("prs", "از سال ۲۰۱۰ تا حالا", THIS_YEAR - 2010),
+        ("ps", "له ۲۰۱۶ څخه تر اوسه", THIS_YEAR - 2016),
+        # Two years: the years between them.
+        ("en", "from 2015 to 2020", 5),
+        # A range is read at its lower bound: "4 or 5" is at least 4 (as before; a guard).
+        ("prs", "۴ یا ۵ سال", 4),
+        ("ar", "ربعة ولا خمسة سنين", 4),
+        # Words in the order typed: Dari "ده" (ten) is Pashto "is".
+        ("ps", "درې کاله ده", 3),
+    ],
+)
+def test_years_of_experience(nlg, language, text, expected):  # noqa: F811
+    assert read(nlg, "experience_years", language, text) == (True, expected)
+
+
+def test_a_calendar_year_is_years_since():
+    today = datetime.date(2026, 12, 2)
+    assert years_since(2019, today) == 7
+    assert years_since(2026, today) == 0
+    assert years_since(2027, today) is None
+    assert years_since(45, today) is None
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        ("adults", "ar", "itnein bas", 2),
+        ("experience_years", "ar", "sba3 snin", 7),
+        ("experience_years", "ar", "تمنطاش عام", 18),
+        ("experience_years", "prs", "هفده سال", 17),
+        ("experience_years", "ps", "اتلس کاله", 18),
+    ],
+)
+def test_number_words(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("ps", "انژې یا شامبري", ["maine_et_loire", "savoie"]),
+        ("ps", "مند ښار", ["lozere"]),
+        ("prs", "لو آور", ["seine_maritime"]),
+        ("prs", "روئن", ["seine_maritime"]),
+        ("en", "shatoro", ["indre"]),
+        # The mountain territories (data/territories.yml).
+        ("ar", "قريب من الجبال", ["cantal", "savoie"]),
+        ("prs", "نزدیک کوه ها", ["cantal", "savoie"]),
+        ("ps", "غرونو ته نژدې", ["cantal", "savoie"]),
+    ],
+)
+def test_territories_as_people_write_them(nlg, language, text, expected):  # noqa: F811
+    found, value = read(nlg, "territory_preferences", language, text)
+    assert found and sorted(value) == sorted(expected)
+
+
+def test_a_lexicon_value_may_be_a_list():
+    assert _value("territory_preferences", "[cantal, savoie]") == ["cantal", "savoie"]
+    assert _value("territory_preferences", "[]") == []
