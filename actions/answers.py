@@ -502,7 +502,15 @@ def _people_count(
         before = tokens[match.start - 1] if match.start > 0 else ""
         # "وجوج بنات" (and two girls): the number carries the "and" in front.
         bare = without_proclitic(before)
-        total += int(bare) if bare.isdigit() else words.get(before, words.get(bare, 1))
+        count = int(bare) if bare.isdigit() else words.get(before, words.get(bare))
+        if count is None and match.end < len(tokens):
+            # Arabic also says it after the noun, "خواتاتي جوج" (my two sisters); not when
+            # it starts the next item ("مراتي جوج ولاد": my wife, two children).
+            after = tokens[match.end]
+            follows = tokens[match.end + 1 : match.end + 2]
+            if not follows or follows[0] in counting_words().and_words:
+                count = int(after) if after.isdigit() else words.get(after)
+        total += 1 if count is None else count
     return total
 
 
@@ -568,7 +576,10 @@ def read_answer(
     if people:
         words = _all_number_words(number_words)
         tokens, ages = without_ages(tokens, words, without_proclitic)
-        grown = sum(age >= ADULT_AGE for age in ages) + grown_kids(tokens, words, without_proclitic)
+        # Ages or "grown" ("my eldest daughter, 22"): the same children said twice.
+        grown = max(
+            sum(age >= ADULT_AGE for age in ages), grown_kids(tokens, words, without_proclitic)
+        )
     if not tokens:
         return False, None
     # A title that is a yes / no word ("نه", "هو", "Yes") is read as one: a phrase of the

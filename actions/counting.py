@@ -24,6 +24,8 @@ LEXICON_FILE: Final = PROJECT_ROOT / "data" / "answers.yml"
 ADULT_AGE: Final = 18
 # A year of the calendar, not a count of years, from here to today.
 FIRST_YEAR: Final = 1940
+# Gregorian year less the solar hijri one (Afghanistan's, Iran's) from the spring equinox.
+SOLAR_HIJRI_OFFSET: Final = 621
 # Clauses of a message: "only me, my wife stays in Morocco" is two statements.
 _CLAUSE_BREAK: Final = re.compile(r"[،,;؛:.!؟?\n]+")
 
@@ -151,7 +153,13 @@ def only_me(text: str, self_words: frozenset[str]) -> bool:
 
 
 def years_since(number: int, today: datetime.date | None = None) -> int | None:
-    """The years from a calendar year to today ("since 2019" in 2026: 7), or None when
-    `number` is no year of the calendar."""
-    year = (today or datetime.date.today()).year
-    return year - number if FIRST_YEAR <= number <= year else None
+    """The years from a calendar year to today ("since 2019" in 2026: 7; Afghans count in
+    the solar hijri calendar, "از ۱۳۹۸": 7 too), or None when `number` is no such year."""
+    day = today or datetime.date.today()
+    if FIRST_YEAR <= number <= day.year:
+        return day.year - number
+    # The solar hijri year starts at the spring equinox (about 21 March): 1405 in 2026-27.
+    solar = day.year - (SOLAR_HIJRI_OFFSET if (day.month, day.day) >= (3, 21) else 622)
+    if FIRST_YEAR - SOLAR_HIJRI_OFFSET <= number <= solar:
+        return solar - number
+    return None

@@ -23,6 +23,7 @@ THIS_YEAR = datetime.date.today().year
         ("children", "ar", "بنت وحدة عمرها 5 سنين", 1),
         ("children", "ps", "یوه لور لرم ۲ کلنه", 1),
         ("children", "en", "one girl aged 4", 1),
+        ("adults", "ar", "انا ومراتي وبنتي الكبيرة عمرها 22", 3),
         # Dari "کلان" is a grown-up, not Pashto "کلن" (years old): a guard.
         ("adults", "prs", "چهار کلان", 4),
     ],
@@ -39,6 +40,9 @@ def test_an_age_is_not_a_count(nlg, slot, language, text, expected):  # noqa: F8
         ("adults", "ar", "أنا وزوجتي وابني عمره 20 سنة", 3),
         ("adults", "ps", "زه، ښځه او زوی مې چې ۲۰ کلن دی", 3),
         ("adults", "ar", "خمسة، انا وزوجتي وثلاث بنات كبار", 5),
+        # A number after the kin noun, as Arabic says it; not one that starts the next item.
+        ("adults", "ar", "انا و خواتاتي جوج", 3),
+        ("adults", "ar", "انا ومراتي جوج ولاد", 2),
         # ... and are not children.
         ("children", "ps", "دوه زامن لرم خو مشر یې ۲۳ کلن دی", 1),
         ("children", "ar", "عندي ولدين بس الكبير عمره 20 سنة", 1),
@@ -74,6 +78,7 @@ def test_people_who_stay_are_not_counted(nlg, slot, language, text, expected):  
         ("ar", "من 2019", THIS_YEAR - 2019),
         ("prs", "از سال ۲۰۱۰ تا حالا", THIS_YEAR - 2010),
         ("ps", "له ۲۰۱۶ څخه تر اوسه", THIS_YEAR - 2016),
+        ("prs", "از ۱۳۹۸", years_since(1398)),
         # Two years: the years between them.
         ("en", "from 2015 to 2020", 5),
         # A range is read at its lower bound: "4 or 5" is at least 4 (as before; a guard).
@@ -93,6 +98,10 @@ def test_a_calendar_year_is_years_since():
     assert years_since(2026, today) == 0
     assert years_since(2027, today) is None
     assert years_since(45, today) is None
+    # The solar hijri calendar of Afghanistan: 1405 from 21 March 2026.
+    assert years_since(1398, today) == 7
+    assert years_since(1398, datetime.date(2026, 3, 1)) == 6
+    assert years_since(1406, today) is None
 
 
 @pytest.mark.parametrize(
