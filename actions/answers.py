@@ -27,8 +27,10 @@ from actions.counting import (
     counting_words,
     grown_kids,
     moving_clauses,
+    noun_count,
     only_me,
     without_ages,
+    without_months,
     years_since,
 )
 from actions.eligibility import as_whole_number
@@ -634,11 +636,21 @@ def _read_number(
     # People listed one by one ("me, my wife and my mother", "2 boys and 1 girl") are
     # counted; else digits say it best ("2 kids", "nous sommes 3"); then phrases; then
     # number words.
+    words = _all_number_words(number_words)
+    # A number said with the slot's own noun: "2 adults and 3 children" is 3 children.
+    counted = noun_count(tokens, spec.slot, words, without_proclitic)
+    if counted is not None:
+        return (*_checked(counted, spec), True)
     listed = _people_count(tokens, spec, [m for m in matches if not m.generic], number_words)
     if listed is not None and spec.accepts(listed):
         return True, listed, False
     digits = [int(t) for t in tokens if t.isdigit()]
     if spec.slot in counting_words().years_since:
+        # Months are not years: "6 mois" is 0, "سنة و 6 اشهر" 1.
+        rest, months = without_months(tokens, words, without_proclitic)
+        if months is not None:
+            said = [int(t) if t.isdigit() else words[t] for t in rest if t.isdigit() or t in words]
+            return (*_checked((said[0] if said else 0) + months // 12, spec), True)
         # "Since 2019": the years from then to now; "2015 to 2020": the years between.
         years = [d for d in digits if years_since(d) is not None]
         if years:
@@ -651,7 +663,6 @@ def _read_number(
         value = as_whole_number(values[0]) if values[0] != "dont_know" else values[0]
         return (*_checked(value, spec), False)
     # In the order typed: "4 or 5 years" is 4 (a range is read at its lower bound).
-    words = _all_number_words(number_words)
     for token in tokens:
         if token in words:
             return (*_checked(words[token], spec), False)

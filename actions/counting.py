@@ -11,7 +11,7 @@ import datetime
 import functools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import yaml
@@ -42,6 +42,10 @@ class CountingWords:
     grown: frozenset[str]  # "grown" said after them: "ثلاث بنات كبار"
     staying: frozenset[str]  # "stays", "میمانه", "پاتې": not moving
     only: frozenset[str]  # "only", "فقط", "یوازې": "only me" is one adult
+    months: frozenset[str] = frozenset()  # "6 mois", "۸ ماه": not years
+    # slot -> the nouns a number counts for it ("2 adultes et 3 enfants": 3 children)
+    slot_nouns: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    classifiers: frozenset[str] = frozenset()  # "دو نفر بزرگ", "سه تا طفل"
 
 
 def _words(by_language: Any) -> frozenset[str]:
@@ -64,6 +68,11 @@ def counting_words() -> CountingWords:
         grown=_words(part.get("grown")),
         staying=_words(part.get("staying")),
         only=_words(part.get("only")),
+        months=_words(part.get("months")),
+        slot_nouns={
+            slot: _words(by_language) for slot, by_language in (part.get("nouns") or {}).items()
+        },
+        classifiers=_words(part.get("classifiers")),
     )
 
 
@@ -120,6 +129,47 @@ def grown_kids(tokens: Sequence[str], numbers: Mapping[str, int], bare: Any = No
         before = _number(strip(tokens[position - 1]), numbers) if position else None
         count += before or 1
     return count
+
+
+def noun_count(
+    tokens: Sequence[str], slot: str, numbers: Mapping[str, int], bare: Any = None
+) -> int | None:
+    """The people a number counts for the slot's own noun ("2 adultes et 3 enfants": 3
+    children, 2 adults; "دو نفر بزرگ و سه طفل"), or None when no number is said with it."""
+    strip = bare or (lambda token: token)
+    words = counting_words()
+    nouns = words.slot_nouns.get(slot, frozenset())
+    total: int | None = None
+    for position, token in enumerate(tokens):
+        if token not in nouns and strip(token) not in nouns:
+            continue
+        before = position - 1
+        if before > 0 and strip(tokens[before]) in words.classifiers:
+            before -= 1
+        count = _number(strip(tokens[before]), numbers) if before >= 0 else None
+        if count is not None:
+            total = (total or 0) + count
+    return total
+
+
+def without_months(
+    tokens: Sequence[str], numbers: Mapping[str, int], bare: Any = None
+) -> tuple[list[str], int | None]:
+    """The words less the months said ("سنة و 6 اشهر": "سنة و"), and how many months
+    (None when no month is named; "a few months" is 0)."""
+    strip = bare or (lambda token: token)
+    words = counting_words()
+    months: int | None = None
+    masked: set[int] = set()
+    for position, token in enumerate(tokens):
+        if token not in words.months and strip(token) not in words.months:
+            continue
+        masked.add(position)
+        count = _number(strip(tokens[position - 1]), numbers) if position else None
+        if count is not None:
+            masked.add(position - 1)
+        months = (months or 0) + (count or 0)
+    return [t for p, t in enumerate(tokens) if p not in masked], months
 
 
 def moving_clauses(text: str) -> tuple[list[str], bool]:

@@ -140,3 +140,48 @@ def test_territories_as_people_write_them(nlg, language, text, expected):  # noq
 def test_a_lexicon_value_may_be_a_list():
     assert _value("territory_preferences", "[cantal, savoie]") == ["cantal", "savoie"]
     assert _value("territory_preferences", "[]") == []
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # The number said with the question's own noun.
+        ("children", "fr", "2 adultes et 3 enfants", 3),
+        ("children", "ar", "2 كبار و 3 صغار", 3),
+        ("children", "prs", "دو نفر بزرگ و سه طفل", 3),
+        ("children", "ps", "دوه لوی او درې ماشومان", 3),
+        ("adults", "prs", "۲ بزرگ و ۳ طفل", 2),  # a guard: read so before too
+    ],
+)
+def test_the_number_of_the_question_noun(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("ar", "ستة أشهر", 0),
+        ("prs", "۸ ماه", 0),
+        ("ps", "شپږ میاشتې", 0),
+        ("ar", "18 شهر", 1),
+        ("ar", "سنة و 6 اشهر", 1),
+        ("fr", "quelques mois", 0),
+    ],
+)
+def test_months_are_not_years(nlg, language, text, expected):  # noqa: F811
+    assert read(nlg, "experience_years", language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        # The department's own name, in Latin letters too (offline no button says it).
+        ("ar", "شير", ["cher"]),
+        ("ar", "القنطال", ["cantal"]),
+        ("prs", "آلیر", ["allier"]),
+        ("fr", "indre", ["indre"]),
+        ("en", "ain", ["ain"]),
+    ],
+)
+def test_department_names(nlg, language, text, expected):  # noqa: F811
+    assert read(nlg, "territory_preferences", language, text) == (True, expected)
