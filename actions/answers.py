@@ -34,6 +34,7 @@ from actions.counting import (
     years_since,
 )
 from actions.eligibility import as_whole_number
+from actions.exclusions import excluded
 from common.choices import LABEL, Choice, buttons_shown, picked_choice
 from common.paths import PROJECT_ROOT
 from common.text import is_arabic_script, normalise
@@ -616,6 +617,12 @@ def read_answer(
             if not said:
                 return _checked(value + grown, spec)
         return found, value
+    if spec.many:
+        # "Not Rouen": a name ruled out is no preference; alone, the person has none.
+        named = [m for m in matches if m.value == [] or not excluded(tokens, m.start, m.end)]
+        if len(named) < len(matches) and not any(m.value != [] for m in named):
+            return True, []
+        matches = named
     values = [v for v in _best(matches, spec.many) if spec.accepts(v)]
     if spec.many and not values and any(m.value == [] for m in matches):
         return True, []  # "no preference"

@@ -185,3 +185,44 @@ def test_months_are_not_years(nlg, language, text, expected):  # noqa: F811
 )
 def test_department_names(nlg, language, text, expected):  # noqa: F811
     assert read(nlg, "territory_preferences", language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        # A name ruled out is no preference; named alone, the person has none.
+        ("ar", "ماشي روان", []),
+        ("en", "not rouen", []),
+        ("prs", "هر جا به جز روئن", []),
+        ("ar", "كانتال ماشي روان", ["cantal"]),
+        ("ps", "کانتال نه غواړم، ساووا ښه ده", ["savoie"]),
+        ("fr", "cantal mais pas la lozere", ["cantal"]),
+        # Darija "غير" is "only"; "نه" before a name answers the question.
+        ("ar", "غير كانتال", ["cantal"]),
+        ("prs", "نه، کانتال", ["cantal"]),
+        # None of them: no preference.
+        ("prs", "هیچکدام", []),
+        ("ar", "حتى وحدة", []),
+        # The sea: the only host territory on it.
+        ("ar", "قريب من البحر", ["seine_maritime"]),
+    ],
+)
+def test_territories_ruled_out_and_described(nlg, language, text, expected):  # noqa: F811
+    assert read(nlg, "territory_preferences", language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # Half a year is none; the number said first wins ("عام ونص": 1).
+        ("experience_years", "ps", "نیم کال", 0),
+        ("experience_years", "ar", "نص عام", 0),
+        ("experience_years", "ar", "عام ونص", 1),
+        # Pashto's oblique numbers.
+        ("experience_years", "ps", "له لسو کلونو زیات", 10),
+        # One child said with no number.
+        ("children", "ar", "عندي طفلة صغيرة", 1),
+    ],
+)
+def test_halves_obliques_and_one_child(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
