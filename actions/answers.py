@@ -55,6 +55,9 @@ _BARE_MIN_LENGTH: Final = 3
 # Parts of a title that are details, not its name: "Emergency shelter (115, CHRS)".
 _TITLE_DETAIL: Final = re.compile(r"\(([^)]*)\)")
 INTENT_WORDS: Final = ("affirm", "deny", "dont_know")
+# "My" at the end of a kin noun (Dari "ـم", Arabic "ـي", normalised): "برادر همسرم".
+_POSSESSIVE: Final = ("م", "ي")
+_POSSESSIVE_LATIN: Final = ("m",)  # Dari in Latin letters: "brar khanomam"
 
 
 # ---------------------------------------------------------------- the lexicon
@@ -488,6 +491,7 @@ def _people_count(
     for match in sorted(_all_matches(tokens, [(None, n) for n in nouns]), key=lambda m: -m.length):
         if all(match.end <= other.start or match.start >= other.end for other in named):
             named.append(match)
+    named = _one_person_each(tokens, named)
     if len(named) == 1 and spec.slot in lexicon().counts_speaker:
         # Exact words only: "me", "من", "زه" are too short to forgive a typo.
         self_words = set(lexicon().speaker_words.get(spec.slot, ()))
@@ -515,6 +519,24 @@ def _people_count(
                 count = int(after) if after.isdigit() else words.get(after)
         total += 1 if count is None else count
     return total
+
+
+def _one_person_each(tokens: Sequence[str], named: list[_Match]) -> list[_Match]:
+    """The kin nouns less the first of two said as one person: "برادر همسرم", "brar
+    khanomam" (my wife's brother), "اخت زوجتي" (my wife's sister): a bare noun right before
+    one that carries the possessive ending; "خانمم، مادرم" (my wife, my mother) carry it both."""
+    ordered = sorted(named, key=lambda m: m.start)
+    out: list[_Match] = []
+    for position, match in enumerate(ordered):
+        after = ordered[position + 1] if position + 1 < len(ordered) else None
+        if after is not None and after.start == match.end:
+            first, second = tokens[match.end - 1], tokens[after.end - 1]
+            ending = second[-1:]
+            endings = _POSSESSIVE if is_arabic_script(second) else _POSSESSIVE_LATIN
+            if ending in endings and first[-1:] != ending:
+                continue
+        out.append(match)
+    return out
 
 
 def choice_value(choice: Choice, spec: SlotSpec) -> tuple[bool, Any]:

@@ -46,6 +46,7 @@ class CountingWords:
     # slot -> the nouns a number counts for it ("2 adultes et 3 enfants": 3 children)
     slot_nouns: Mapping[str, frozenset[str]] = field(default_factory=dict)
     classifiers: frozenset[str] = frozenset()  # "دو نفر بزرگ", "سه تا طفل"
+    but: frozenset[str] = frozenset()  # "but": a clause ends before it
 
 
 def _words(by_language: Any) -> frozenset[str]:
@@ -73,6 +74,7 @@ def counting_words() -> CountingWords:
             slot: _words(by_language) for slot, by_language in (part.get("nouns") or {}).items()
         },
         classifiers=_words(part.get("classifiers")),
+        but=_words(part.get("but")),
     )
 
 
@@ -178,17 +180,32 @@ def moving_clauses(text: str) -> tuple[list[str], bool]:
     words = counting_words()
     kept: list[str] = []
     dropped = False
-    for clause in _CLAUSE_BREAK.split(text):
-        tokens = normalise(clause).split()
-        if not tokens:
-            continue
+    for tokens in _clauses(text):
         if words.staying.intersection(tokens) or any(
             " ".join(tokens[i : i + 2]) in words.staying for i in range(len(tokens) - 1)
         ):
             dropped = True
             continue
-        kept.append(clause)
+        kept.append(" ".join(tokens))
     return kept, dropped
+
+
+def _clauses(text: str) -> list[list[str]]:
+    """The normalised words of each clause: cut at punctuation and at "but" ("زوی مې راځي
+    خو لور مې پاتې کیږي": my son comes but my daughter stays)."""
+    but = counting_words().but
+    out: list[list[str]] = []
+    for clause in _CLAUSE_BREAK.split(text):
+        current: list[str] = []
+        for token in normalise(clause).split():
+            if token in but and current:
+                out.append(current)
+                current = []
+            elif token not in but:
+                current.append(token)
+        if current:
+            out.append(current)
+    return out
 
 
 def only_me(text: str, self_words: frozenset[str]) -> bool:

@@ -226,3 +226,22 @@ def test_territories_ruled_out_and_described(nlg, language, text, expected):  # 
 )
 def test_halves_obliques_and_one_child(nlg, slot, language, text, expected):  # noqa: F811
     assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # Two kin nouns said as one person: my wife's brother.
+        ("adults", "prs", "من و همسرم و برادر همسرم", 3),
+        ("adults", "prs", "man o khanomam o brar khanomam", 3),
+        # ... not two listed, each "my" (a guard).
+        ("adults", "prs", "من، خانمم، مادرم", 3),
+        # His wife, in darija.
+        ("adults", "ar", "انا، مرتي، و خويا و مرتو", 4),
+        # "But" ends a clause: the son comes, the daughter stays.
+        ("children", "ps", "زوی مې له ما سره راځي خو لور مې په کابل کې پاتې کیږي", 1),
+        ("children", "prs", "dokhtaram ba ma mia, pesaram dar iran mimana", 1),
+    ],
+)
+def test_kin_said_together_and_clauses(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
