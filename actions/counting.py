@@ -142,14 +142,18 @@ def noun_count(
     words = counting_words()
     nouns = words.slot_nouns.get(slot, frozenset())
     total: int | None = None
+    used: set[int] = set()  # "۲ نفر بزرگ": one number for two nouns
     for position, token in enumerate(tokens):
         if token not in nouns and strip(token) not in nouns:
             continue
         before = position - 1
         if before > 0 and strip(tokens[before]) in words.classifiers:
             before -= 1
-        count = _number(strip(tokens[before]), numbers) if before >= 0 else None
+        if before < 0 or before in used:
+            continue
+        count = _number(strip(tokens[before]), numbers)
         if count is not None:
+            used.add(before)
             total = (total or 0) + count
     return total
 

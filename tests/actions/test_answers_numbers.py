@@ -245,3 +245,36 @@ def test_halves_obliques_and_one_child(nlg, slot, language, text, expected):  # 
 )
 def test_kin_said_together_and_clauses(nlg, slot, language, text, expected):  # noqa: F811
     assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # People counted with their noun: the number, not "me".
+        ("adults", "prs", "سه نفر با خودم", 3),
+        ("adults", "prs", "دو نفر به شمول خودم", 2),
+        # One number for a noun and its adjective: "2 grown-up people".
+        ("adults", "prs", "۲ نفر بزرگ و ۳ طفل", 2),
+        # One child said with no number, an age beside it.
+        ("children", "ar", "ولد عمره 3 سنوات", 1),
+        # ... while a number before the noun still counts (a guard).
+        ("children", "prs", "دو پسر دارم", 2),
+    ],
+)
+def test_people_nouns_and_one_child(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        # Regions people name (data/territories.yml `region`, and the older names).
+        ("ar", "في نورماندي", ["seine_maritime"]),
+        ("ps", "نورمانډي", ["seine_maritime"]),
+        ("ar", "اوفيرن", ["allier", "cantal"]),
+        ("fr", "le berry", ["cher", "indre"]),
+    ],
+)
+def test_regions(nlg, language, text, expected):  # noqa: F811
+    found, value = read(nlg, "territory_preferences", language, text)
+    assert found and sorted(value) == sorted(expected)
