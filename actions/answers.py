@@ -26,6 +26,7 @@ from actions.counting import (
     ADULT_AGE,
     counting_words,
     grown_kids,
+    less_than,
     moving_clauses,
     noun_count,
     only_me,
@@ -680,6 +681,9 @@ def _read_number(
         if months is not None:
             said = [int(t) if t.isdigit() else words[t] for t in rest if t.isdigit() or t in words]
             return (*_checked((said[0] if said else 0) + months // 12, spec), True)
+        under = less_than(tokens, words, without_proclitic)
+        if under is not None:
+            return (*_checked(under, spec), True)
         # "Since 2019": the years from then to now; "2015 to 2020": the years between.
         years = [d for d in digits if years_since(d) is not None]
         if years:

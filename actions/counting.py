@@ -47,6 +47,7 @@ class CountingWords:
     slot_nouns: Mapping[str, frozenset[str]] = field(default_factory=dict)
     classifiers: frozenset[str] = frozenset()  # "دو نفر بزرگ", "سه تا طفل"
     but: frozenset[str] = frozenset()  # "but": a clause ends before it
+    less_than: tuple[str, ...] = ()  # "less than a year" is 0
 
 
 def _words(by_language: Any) -> frozenset[str]:
@@ -75,6 +76,7 @@ def counting_words() -> CountingWords:
         },
         classifiers=_words(part.get("classifiers")),
         but=_words(part.get("but")),
+        less_than=tuple(sorted(_words(part.get("less_than")), key=len, reverse=True)),
     )
 
 
@@ -176,6 +178,23 @@ def without_months(
             masked.add(position - 1)
         months = (months or 0) + (count or 0)
     return [t for p, t in enumerate(tokens) if p not in masked], months
+
+
+def less_than(tokens: Sequence[str], numbers: Mapping[str, int], bare: Any = None) -> int | None:
+    """The whole number under "less than N" ("أقل من سنة": 0, "کمتر از دو سال": 1), or None."""
+    strip = bare or (lambda token: token)
+    for phrase in counting_words().less_than:
+        size = len(phrase.split())
+        for start in range(len(tokens) - size):
+            if " ".join(tokens[start : start + size]) != phrase:
+                continue
+            number = _number(strip(tokens[start + size]), numbers)
+            if number is None and start + size + 1 < len(tokens):
+                # "کمتر از یک سال": the number may come one word later ("moins d un an").
+                number = _number(strip(tokens[start + size + 1]), numbers)
+            if number is not None:
+                return max(number - 1, 0)
+    return None
 
 
 def moving_clauses(text: str) -> tuple[list[str], bool]:

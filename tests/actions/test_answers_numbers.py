@@ -278,3 +278,30 @@ def test_people_nouns_and_one_child(nlg, slot, language, text, expected):  # noq
 def test_regions(nlg, language, text, expected):  # noqa: F811
     found, value = read(nlg, "territory_preferences", language, text)
     assert found and sorted(value) == sorted(expected)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        # "Less than N years" is N - 1; a first time is none.
+        ("ar", "أقل من سنة", 0),
+        ("ar", "اقل من عامين", 1),
+        ("prs", "کمتر از یک سال", 0),
+        ("fr", "moins d un an", 0),
+        ("ar", "هاذي اول مرة", 0),
+        ("prs", "بار اول است", 0),
+    ],
+)
+def test_less_than_and_first_time(nlg, language, text, expected):  # noqa: F811
+    assert read(nlg, "experience_years", language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "expected"),
+    [
+        ("ar", "عين", ["ain"]),
+        ("ar", "منطقة الالب", ["savoie"]),
+    ],
+)
+def test_ain_and_the_alps(nlg, language, text, expected):  # noqa: F811
+    assert read(nlg, "territory_preferences", language, text) == (True, expected)
