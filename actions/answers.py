@@ -662,12 +662,14 @@ def _read_number(
     matches: list[_Match],
     number_words: Mapping[str, Mapping[str, int]] | None,
 ) -> tuple[bool, Any, bool]:
-    """(found, value, whether a number was said in digits) for a slot that takes a number."""
-    # People listed one by one ("me, my wife and my mother", "2 boys and 1 girl") are
-    # counted; else digits say it best ("2 kids", "nous sommes 3"); then phrases; then
-    # number words.
+    """(found, value, whether the count was said as a number) for a slot that takes one.
+
+    In this order: a number said with the slot's own noun ("2 adults and 3 children": 3
+    children); people listed one by one ("me, my wife and my mother", "2 boys and 1 girl");
+    for years, months, "less than" and calendar years; digits ("2 kids", "nous sommes 3");
+    the slot's phrases; number words.
+    """
     words = _all_number_words(number_words)
-    # A number said with the slot's own noun: "2 adults and 3 children" is 3 children.
     counted = noun_count(tokens, spec.slot, words, without_proclitic)
     if counted is not None:
         return (*_checked(counted, spec), True)
