@@ -22,7 +22,20 @@ from typing import Any, Final
 
 import yaml
 
+from actions.counting import (
+    ADULT_AGE,
+    counting_words,
+    grown_kids,
+    less_than,
+    moving_clauses,
+    noun_count,
+    only_me,
+    without_ages,
+    without_months,
+    years_since,
+)
 from actions.eligibility import as_whole_number
+from actions.exclusions import excluded
 from common.choices import LABEL, Choice, buttons_shown, picked_choice
 from common.paths import PROJECT_ROOT
 from common.text import is_arabic_script, normalise
@@ -46,6 +59,9 @@ _TITLE_DETAIL: Final = re.compile(r"\(([^)]*)\)")
 INTENT_WORDS: Final = ("affirm", "deny", "dont_know")
 # Pashto letters as Eastern (Peshawar, Nangarhar) speakers pronounce and type them.
 _EASTERN_PASHTO: Final = str.maketrans({"ښ": "خ", "ږ": "گ"})
+# "My" at the end of a kin noun (Dari "ـم", Arabic "ـي", normalised): "برادر همسرم".
+_POSSESSIVE: Final = ("م", "ي")
+_POSSESSIVE_LATIN: Final = ("m",)  # Dari in Latin letters: "brar khanomam"
 
 
 # ---------------------------------------------------------------- the lexicon
@@ -112,8 +128,9 @@ def _key(value: Any) -> str:
 
 
 def _value(slot: str, raw: Any) -> Any:
-    if raw == "[]":
-        return []
+    if isinstance(raw, str) and raw.startswith("["):
+        # A list of values: "[]" (none), "[cantal, savoie]" (the mountain territories).
+        return yaml.safe_load(raw)
     return raw
 
 
@@ -398,6 +415,9 @@ def _negated(tokens: Sequence[str], nouns: Iterable[tuple[Any, str]]) -> list[_M
                     begin = start - size - gap
                     if gap and " ".join(tokens[begin:start]) in not_negations:
                         continue
+                    # Nor over a number: "ربعة ولا خمسة سنين" (four or five years).
+                    if gap and _is_number_word(tokens[start - 1]):
+                        continue
                     if begin >= 0 and " ".join(tokens[begin : begin + size]) == negation:
                         found.append(_Match(value, begin, end, _span(tokens, begin, end), exact))
             for negation in post_negations:
@@ -409,6 +429,11 @@ def _negated(tokens: Sequence[str], nouns: Iterable[tuple[Any, str]]) -> list[_M
                         stop = after + size
                         found.append(_Match(value, start, stop, _span(tokens, start, stop), exact))
     return found
+
+
+def _is_number_word(token: str) -> bool:
+    """Whether a word is a number: digits, or a number word of any language."""
+    return token.isdigit() or any(token in words for words in number_words().values())
 
 
 def _span(tokens: Sequence[str], start: int, end: int) -> int:
@@ -703,6 +728,7 @@ def _people_count(
     for match in sorted(_all_matches(tokens, candidates), key=lambda m: -m.length):
         if all(match.end <= other.start or match.start >= other.end for other in named):
             named.append(match)
+    named = _one_person_each(tokens, named)
     if len(named) == 1 and named[0].value == 1 and spec.slot in lexicon().counts_speaker:
         # Exact words only: "me", "من", "زه" are too short to forgive a typo.
         self_words = set(lexicon().speaker_words.get(spec.slot, ()))
@@ -723,9 +749,36 @@ def _people_count(
         before = tokens[match.start - 1] if match.start - 1 not in covered | {-1} else ""
         # "وجوج بنات" (and two girls): the number carries the "and" in front.
         bare = without_proclitic(before)
-        said = int(bare) if bare.isdigit() else words.get(before, words.get(bare))
-        total += match.value if said is None else said
+        count = int(bare) if bare.isdigit() else words.get(before, words.get(bare))
+        if count is None and match.end < len(tokens):
+            # Arabic also says it after the noun, "خواتاتي جوج" (my two sisters); not when
+            # it starts the next item ("مراتي جوج ولاد": my wife, two children).
+            after = tokens[match.end]
+            follows = tokens[match.end + 1 : match.end + 2]
+            if not follows or follows[0] in counting_words().and_words:
+                count = int(after) if after.isdigit() else words.get(after)
+        total += match.value if count is None else count
     return total
+
+
+def _one_person_each(tokens: Sequence[str], named: list[_Match]) -> list[_Match]:
+    """The kin nouns less the first of two said as one person: "برادر همسرم", "brar
+    khanomam" (my wife's brother), "اخت زوجتي" (my wife's sister): a bare noun right before
+    one that carries the possessive ending; "خانمم، مادرم" (my wife, my mother) carry it both."""
+    ordered = sorted(named, key=lambda m: m.start)
+    out: list[_Match] = []
+    for position, match in enumerate(ordered):
+        after = ordered[position + 1] if position + 1 < len(ordered) else None
+        if after is not None and after.start == match.end:
+            first, second = tokens[match.end - 1], tokens[after.end - 1]
+            ending = second[-1:]
+            endings = _POSSESSIVE if is_arabic_script(second) else _POSSESSIVE_LATIN
+            # Not when "and" joins them: "اخويا واختي" (my brother and my sister).
+            joined = is_arabic_script(second) and tokens[after.start].startswith("و")
+            if ending in endings and first[-1:] != ending and not joined:
+                continue
+        out.append(match)
+    return out
 
 
 def choice_value(choice: Choice, spec: SlotSpec) -> tuple[bool, Any]:
@@ -774,7 +827,26 @@ def read_answer(
             if spec.many and not isinstance(value, list):
                 value = [value]
             return (True, value) if value is not None else (False, None)
+    people = spec.number_range is not None and spec.slot in lexicon().people
+    if people:
+        counts_speaker = spec.slot in lexicon().counts_speaker
+        self_words = frozenset(lexicon().speaker_words.get(spec.slot, ()))
+        if counts_speaker and only_me(text, self_words):
+            return True, 1  # "only me, my wife stays": the others explain
+        kept, dropped = moving_clauses(text)
+        if dropped and not kept:
+            # "My daughter stays in Kabul": none of them moves (the person typing does).
+            return _checked(1 if counts_speaker else 0, spec)
+        text = " ".join(kept)
     tokens = [t for t in normalise(text).split() if t not in lexicon().particles]
+    grown = 0
+    if people:
+        words = _all_number_words(number_words)
+        tokens, ages = without_ages(tokens, words, without_proclitic)
+        # Ages or "grown" ("my eldest daughter, 22"): the same children said twice.
+        grown = max(
+            sum(age >= ADULT_AGE for age in ages), grown_kids(tokens, words, without_proclitic)
+        )
     if not tokens:
         return False, None
     # A title that is a yes / no word ("نه", "هو", "Yes") is read as one: a phrase of the
@@ -813,33 +885,21 @@ def read_answer(
         if any(not m.generic for m in wanted):
             matches = wanted
     if spec.number_range is not None:
-        # People listed one by one ("me, my wife and my mother", "2 boys and 1 girl") are
-        # counted; else digits say it best ("2 kids", "nous sommes 3"); then phrases; then
-        # number words.
-        listed = _people_count(tokens, spec, [m for m in matches if not m.generic], number_words)
-        if listed is not None and spec.accepts(listed):
-            return True, listed
-        # A number said as an age ("a girl of 5") counts no one, where people are counted.
-        counts = spec.slot in lexicon().people
-        digits = [
-            int(t)
-            for i, t in enumerate(tokens)
-            if t.isdigit() and not (counts and _is_age(tokens, i))
-        ]
-        if digits:
-            return _checked(digits[0], spec)
-        # Nor is an age a choice's title ("4").
-        ages = {i for i, t in enumerate(tokens) if counts and t.isdigit() and _is_age(tokens, i)}
-        values = _best([m for m in matches if not {*range(m.start, m.end)} <= ages], many=False)
-        if values:
-            return _checked(
-                as_whole_number(values[0]) if values[0] != "dont_know" else values[0], spec
-            )
-        for words in (number_words or {}).values():
-            for i, token in enumerate(tokens):
-                if token in words and not (counts and _is_age(tokens, i)):
-                    return _checked(words[token], spec)
-        return False, None
+        found, value, said = _read_number(tokens, spec, matches, number_words)
+        if found and grown and isinstance(value, int):
+            # Grown sons and daughters move as adults: added to the people listed (not to a
+            # number said), taken from the children.
+            if spec.slot not in lexicon().counts_speaker:
+                return _checked(max(value - grown, 0), spec)
+            if not said:
+                return _checked(value + grown, spec)
+        return found, value
+    if spec.many:
+        # "Not Rouen": a name ruled out is no preference; alone, the person has none.
+        named = [m for m in matches if m.value == [] or not excluded(tokens, m.start, m.end)]
+        if len(named) < len(matches) and not any(m.value != [] for m in named):
+            return True, []
+        matches = named
     values = [v for v in _best(matches, spec.many) if spec.accepts(v)]
     if spec.many and not values and any(m.value == [] for m in matches):
         return True, []  # "no preference"
@@ -865,6 +925,67 @@ def _contradicted(tokens: Sequence[str], spec: SlotSpec, matches: Sequence[_Matc
                 length = m.length + len(negation.replace(" ", ""))
                 found.append(_Match(meant, m.start - size, m.end, length, m.exact))
     return found
+
+
+def _read_number(
+    tokens: Sequence[str],
+    spec: SlotSpec,
+    matches: list[_Match],
+    number_words: Mapping[str, Mapping[str, int]] | None,
+) -> tuple[bool, Any, bool]:
+    """(found, value, whether the count was said as a number) for a slot that takes one.
+
+    In this order: a number said with the slot's own noun ("2 adults and 3 children": 3
+    children); people listed one by one ("me, my wife and my mother", "2 boys and 1 girl");
+    for years, months, "less than" and calendar years; digits ("2 kids", "nous sommes 3");
+    the slot's phrases; number words.
+    """
+    words = _all_number_words(number_words)
+    counted = noun_count(tokens, spec.slot, words, without_proclitic)
+    if counted is not None:
+        return (*_checked(counted, spec), True)
+    listed = _people_count(tokens, spec, [m for m in matches if not m.generic], number_words)
+    if listed is not None and spec.accepts(listed):
+        return True, listed, False
+    # A number said as an age ("a girl of 5") counts no one, where people are counted.
+    counts = spec.slot in lexicon().people
+    ages = {i for i, t in enumerate(tokens) if counts and t.isdigit() and _is_age(tokens, i)}
+    digits = [int(t) for i, t in enumerate(tokens) if t.isdigit() and i not in ages]
+    if spec.slot in counting_words().years_since:
+        # Months are not years: "6 mois" is 0, "سنة و 6 اشهر" 1.
+        rest, months = without_months(tokens, words, without_proclitic)
+        if months is not None:
+            said = [int(t) if t.isdigit() else words[t] for t in rest if t.isdigit() or t in words]
+            return (*_checked((said[0] if said else 0) + months // 12, spec), True)
+        under = less_than(tokens, words, without_proclitic)
+        if under is not None:
+            return (*_checked(under, spec), True)
+        # "Since 2019": the years from then to now; "2015 to 2020": the years between.
+        years = [d for d in digits if years_since(d) is not None]
+        if years:
+            since = years_since(years[0]) if len(years) == 1 else abs(years[1] - years[0])
+            return (*_checked(since, spec), True)
+    if digits:
+        return (*_checked(digits[0], spec), True)
+    # Nor is an age a choice's title ("4").
+    values = _best([m for m in matches if not {*range(m.start, m.end)} <= ages], many=False)
+    if values:
+        value = as_whole_number(values[0]) if values[0] != "dont_know" else values[0]
+        return (*_checked(value, spec), False)
+    # In the order typed: "4 or 5 years" is 4 (a range is read at its lower bound).
+    for i, token in enumerate(tokens):
+        if token in words and not (counts and _is_age(tokens, i)):
+            return (*_checked(words[token], spec), False)
+    return False, None, False
+
+
+def _all_number_words(number_words: Mapping[str, Mapping[str, int]] | None) -> dict[str, int]:
+    """Every language's number words in one map (the first language's value wins)."""
+    out: dict[str, int] = {}
+    for by_language in (number_words or {}).values():
+        for word, number in by_language.items():
+            out.setdefault(word, number)
+    return out
 
 
 def _checked(value: Any, spec: SlotSpec) -> tuple[bool, Any]:
