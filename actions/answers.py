@@ -431,9 +431,15 @@ def _negated(tokens: Sequence[str], nouns: Iterable[tuple[Any, str]]) -> list[_M
     return found
 
 
+@functools.lru_cache(maxsize=1)
+def _number_word_set() -> frozenset[str]:
+    """Every language's number words, in one set (asked for every negation of a message)."""
+    return frozenset(word for words in number_words().values() for word in words)
+
+
 def _is_number_word(token: str) -> bool:
     """Whether a word is a number: digits, or a number word of any language."""
-    return token.isdigit() or any(token in words for words in number_words().values())
+    return token.isdigit() or token in _number_word_set()
 
 
 def _span(tokens: Sequence[str], start: int, end: int) -> int:
