@@ -36,11 +36,11 @@ from actions.counting import (
 )
 from actions.eligibility import as_whole_number
 from actions.exclusions import excluded
+from actions.lexicon_file import LEXICON_FILE, lexicon_data
 from common.choices import LABEL, Choice, buttons_shown, picked_choice
 from common.paths import PROJECT_ROOT
 from common.text import is_arabic_script, normalise
 
-LEXICON_FILE: Final = PROJECT_ROOT / "data" / "answers.yml"
 NUMBER_WORDS_FILE: Final = PROJECT_ROOT / "data" / "number_words.yml"
 # Words of at least this many letters forgive one typo (two from 9 letters on). Arabic
 # script writes no short vowels: its words are shorter and closer ("ولاد" children, "واحد"
@@ -153,7 +153,7 @@ def _phrases(by_language: Any) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     """The lexicon of data/answers.yml (read once per process)."""
-    data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8")) or {}
+    data = lexicon_data()
     intents = {name: tuple(_phrases(langs)) for name, langs in (data.get("intents") or {}).items()}
     negations = tuple(_phrases(data.get("negations")))
     post_negations = tuple(_phrases(data.get("post_negations")))
@@ -846,8 +846,9 @@ def read_answer(
         text = " ".join(kept)
     tokens = [t for t in normalise(text).split() if t not in lexicon().particles]
     grown = 0
+    # Every language's number words in one map, for a question that takes a number.
+    words = _all_number_words(number_words) if spec.number_range is not None else {}
     if people:
-        words = _all_number_words(number_words)
         tokens, ages = without_ages(tokens, words, without_proclitic)
         # Ages or "grown" ("my eldest daughter, 22"): the same children said twice.
         grown = max(
@@ -891,7 +892,7 @@ def read_answer(
         if any(not m.generic for m in wanted):
             matches = wanted
     if spec.number_range is not None:
-        found, value, said = _read_number(tokens, spec, matches, number_words)
+        found, value, said = _read_number(tokens, spec, matches, number_words, words)
         if found and grown and isinstance(value, int):
             # Grown sons and daughters move as adults: added to the people listed (not to a
             # number said), taken from the children.
@@ -938,15 +939,15 @@ def _read_number(
     spec: SlotSpec,
     matches: list[_Match],
     number_words: Mapping[str, Mapping[str, int]] | None,
+    words: Mapping[str, int],
 ) -> tuple[bool, Any, bool]:
     """(found, value, whether the count was said as a number) for a slot that takes one.
 
     In this order: a number said with the slot's own noun ("2 adults and 3 children": 3
     children); people listed one by one ("me, my wife and my mother", "2 boys and 1 girl");
     for years, months, "less than" and calendar years; digits ("2 kids", "nous sommes 3");
-    the slot's phrases; number words.
+    the slot's phrases; number words (`words`: every language's, in one map).
     """
-    words = _all_number_words(number_words)
     counted = noun_count(tokens, spec.slot, words, without_proclitic)
     if counted is not None:
         return (*_checked(counted, spec), True)

@@ -14,12 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-import yaml
-
-from common.paths import PROJECT_ROOT
+from actions.lexicon_file import lexicon_data, normalised_words
 from common.text import normalise
 
-LEXICON_FILE: Final = PROJECT_ROOT / "data" / "answers.yml"
 # Of age from 18: a child of that age moves as an adult (docs/api-contract.md counts them so).
 ADULT_AGE: Final = 18
 # A year of the calendar, not a count of years, from here to today.
@@ -51,16 +48,13 @@ class CountingWords:
 
 
 def _words(by_language: Any) -> frozenset[str]:
-    return frozenset(
-        normalise(str(word)) for words in (by_language or {}).values() for word in words or ()
-    )
+    return frozenset(normalised_words(by_language))
 
 
 @functools.lru_cache(maxsize=1)
 def counting_words() -> CountingWords:
     """The counting words of data/answers.yml (read once per process)."""
-    data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8")) or {}
-    part = data.get("numbers") or {}
+    part = lexicon_data().get("numbers") or {}
     return CountingWords(
         years_since=frozenset(part.get("years_since") or ()),
         age_units=_words(part.get("age_units")),

@@ -9,14 +9,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
 
-import yaml
-
-from common.paths import PROJECT_ROOT
-from common.text import normalise
-
-LEXICON_FILE: Final = PROJECT_ROOT / "data" / "answers.yml"
+from actions.lexicon_file import lexicon_data, normalised_words
 
 
 @dataclass(frozen=True)
@@ -27,17 +21,13 @@ class Exclusions:
     after: tuple[str, ...]
 
 
-def _phrases(by_language: Any) -> tuple[str, ...]:
-    found = (normalise(str(p)) for phrases in (by_language or {}).values() for p in phrases or ())
-    return tuple(dict.fromkeys(p for p in found if p))
-
-
 @functools.lru_cache(maxsize=1)
 def exclusions() -> Exclusions:
     """The exclusion words of data/answers.yml (read once per process)."""
-    data = yaml.safe_load(LEXICON_FILE.read_text(encoding="utf-8")) or {}
-    part = data.get("exclusions") or {}
-    return Exclusions(before=_phrases(part.get("before")), after=_phrases(part.get("after")))
+    part = lexicon_data().get("exclusions") or {}
+    return Exclusions(
+        before=normalised_words(part.get("before")), after=normalised_words(part.get("after"))
+    )
 
 
 def excluded(tokens: Sequence[str], start: int, end: int) -> bool:

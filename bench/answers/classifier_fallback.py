@@ -28,17 +28,10 @@ from sklearn.pipeline import FeatureUnion, make_union
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from actions.vocabulary import ANSWER_CHOICES  # noqa: E402
 from common.text import normalise  # noqa: E402
 
-CLOSED = (
-    "residence_area",
-    "housing_situation",
-    "right_to_work",
-    "work_situation",
-    "ready_to_move",
-    "driving_licence",
-    "french_level",
-)
+CLOSED = tuple(ANSWER_CHOICES)  # the questions with a closed list of values
 LANGUAGES = ("ar", "prs", "ps")
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8)
 # Not answers: what the fallback must leave to the NLU and the way out.
