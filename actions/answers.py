@@ -99,10 +99,6 @@ class Lexicon:
     # or not listed when both are found ("licence" is in "foreign licence", "learning for
     # the licence" and "no licence" alike)
     weak: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # normalised words that, right after a number, make it an age ("یک دختر ۵ ساله"): no count
-    ages: frozenset[str] = frozenset()
-    # normalised words that join ages in a list ("۴ و ۶ ساله")
-    age_joiners: frozenset[str] = frozenset()
     # normalised words that, after "I don't know", make it "whether" ("نمیدانم که…", "je ne
     # sais pas si…"), and endings that say "…or not" ("…دارم یا نه"): the person does not know
     whether: frozenset[str] = frozenset()
@@ -199,8 +195,6 @@ def lexicon() -> Lexicon:
             slot: tuple(_key(v) for v in values or ())
             for slot, values in (data.get("weak") or {}).items()
         },
-        ages=frozenset(_phrases(data.get("ages"))),
-        age_joiners=frozenset(_phrases(data.get("age_joiners"))),
         whether=frozenset(_phrases(data.get("whether"))),
         or_not=tuple(_phrases(data.get("or_not"))),
         not_this=frozenset(_phrases(data.get("not_this"))),
@@ -461,18 +455,6 @@ def _undecided(tokens: Sequence[str]) -> bool:
         # "whether" right after it
         if match.exact and lex.whether.intersection(tokens[match.end : match.end + 1]):
             return True
-    return False
-
-
-def _is_age(tokens: Sequence[str], position: int) -> bool:
-    """Whether the number at `position` is an age ("یک دختر ۵ ساله", "une fille de 5 ans"),
-    or one of a list of ages ("دو دختر ۴ و ۶ ساله": the 4 too)."""
-    lex = lexicon()
-    for token in tokens[position + 1 :]:
-        if token in lex.ages or without_proclitic(token) in lex.ages:
-            return True
-        if not (token.isdigit() or token in lex.age_joiners):
-            return False
     return False
 
 
@@ -954,10 +936,7 @@ def _read_number(
     listed = _people_count(tokens, spec, [m for m in matches if not m.generic], number_words)
     if listed is not None and spec.accepts(listed):
         return True, listed, False
-    # A number said as an age ("a girl of 5") counts no one, where people are counted.
-    counts = spec.slot in lexicon().people
-    ages = {i for i, t in enumerate(tokens) if counts and t.isdigit() and _is_age(tokens, i)}
-    digits = [int(t) for i, t in enumerate(tokens) if t.isdigit() and i not in ages]
+    digits = [int(t) for t in tokens if t.isdigit()]
     if spec.slot in counting_words().years_since:
         # Months are not years: "6 mois" is 0, "سنة و 6 اشهر" 1.
         rest, months = without_months(tokens, words, without_proclitic)
@@ -974,14 +953,13 @@ def _read_number(
             return (*_checked(since, spec), True)
     if digits:
         return (*_checked(digits[0], spec), True)
-    # Nor is an age a choice's title ("4").
-    values = _best([m for m in matches if not {*range(m.start, m.end)} <= ages], many=False)
+    values = _best(matches, many=False)
     if values:
         value = as_whole_number(values[0]) if values[0] != "dont_know" else values[0]
         return (*_checked(value, spec), False)
     # In the order typed: "4 or 5 years" is 4 (a range is read at its lower bound).
-    for i, token in enumerate(tokens):
-        if token in words and not (counts and _is_age(tokens, i)):
+    for token in tokens:
+        if token in words:
             return (*_checked(words[token], spec), False)
     return False, None, False
 
