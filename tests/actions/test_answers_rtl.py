@@ -413,6 +413,20 @@ def test_a_lexicon_phrase_equal_to_a_held_out_answer_fails_unless_it_was_there_b
     ]
 
 
+def test_the_coincidences_of_every_later_held_out_set_are_known(tmp_path):
+    report = _report()
+    second = tmp_path / "held_out_2.coincidences"
+    second.write_text(f"# hashes\n{report.answer_hash('من و خانمم')}  prs adults\n", "utf-8")
+    third = tmp_path / "held_out_3.coincidences"
+    third.write_text(f"{report.answer_hash('زه او ښځه مې')}  ps adults\n", "utf-8")
+    known = report.known_coincidences((second, third, tmp_path / "held_out_4.coincidences"))
+    assert known == {report.answer_hash("من و خانمم"), report.answer_hash("زه او ښځه مې")}
+    assert [p.name for p in report.COINCIDENCES] == [
+        "held_out_2.coincidences",
+        "held_out_3.coincidences",
+    ]
+
+
 @pytest.mark.parametrize(
     ("slot", "language", "text", "expected"),
     [
