@@ -314,8 +314,9 @@ def at_question(url: str, language: str, question: str) -> list[dict[str, Any]]:
 
 def understood(
     url: str, language: str, question: str, text: str, expected: Any, events: list[dict]
-) -> tuple[bool, str]:
-    """Whether one typed answer is read right and the form moves on; what happened.
+) -> tuple[bool, bool, str]:
+    """Whether one typed answer is read right and the form moves on; whether the form moved
+    on at all (with a wrong value, the person is not asked again); what happened.
 
     A new conversation starts from the events of one that reached the question (Rasa's
     `PUT /conversations/<id>/tracker/events`): the same state, without the messages.
@@ -333,7 +334,7 @@ def understood(
         f"got {slots.get(question)!r}{'' if moved_on else ', asked again'}; "
         f"NLU {intent.get('name')} {float(intent.get('confidence') or 0):.2f}"
     )
-    return moved_on and _same(slots.get(question), expected), what
+    return moved_on and _same(slots.get(question), expected), moved_on, what
 
 
 def turns_to_get_out(url: str, language: str, question: str) -> tuple[int, list[str]]:
@@ -400,21 +401,24 @@ def measure(
                 else []
             )
         per_question: dict[str, dict[str, Any]] = {}
-        for (question, text, _expected), (ok, what) in zip(cases, results, strict=True):
+        for (question, text, _expected), (ok, moved_on, what) in zip(cases, results, strict=True):
             entry = per_question.setdefault(question, {"answers": 0, "understood": 0})
             entry["answers"] += 1
             entry["understood"] += int(ok)
+            # Read wrong: the form went on with another value, and nobody asked again.
+            entry["read_wrong"] = entry.get("read_wrong", 0) + int(moved_on and not ok)
             if not ok and keep_misses:
                 entry.setdefault("missed", []).append(f"{text} ({what})")
         for question, (turns, _) in zip(QUESTIONS, ways_out, strict=False):
             per_question.setdefault(question, {"answers": 0, "understood": 0})
             per_question[question]["turns_to_get_out"] = turns
         total = len(results)
-        hits = sum(ok for ok, _ in results)
+        hits = sum(ok for ok, _, _ in results)
         share = hits / total if total else 0.0
         report["languages"][language] = {
             "answers": total,
             "understood": hits,
+            "read_wrong": sum(moved_on and not ok for ok, moved_on, _ in results),
             "share": round(share, 4),
             "max_turns_to_get_out": max((t for t, _ in ways_out), default=None),
             "questions": per_question,
@@ -435,22 +439,26 @@ def measure_held_out(
     for number, path in enumerate(held_out_sets()):
         report = measure(url, workers, progress, path, only, exits=number == 0)
         union["sets"][path.name] = {
-            language: {k: scores[k] for k in ("answers", "understood", "share")}
+            language: {k: scores[k] for k in ("answers", "understood", "read_wrong", "share")}
             for language, scores in report["languages"].items()
         }
         for language, scores in report["languages"].items():
             total = union["languages"].setdefault(
-                language, {"answers": 0, "understood": 0, "questions": {}}
+                language, {"answers": 0, "understood": 0, "read_wrong": 0, "questions": {}}
             )
             total["answers"] += scores["answers"]
             total["understood"] += scores["understood"]
+            total["read_wrong"] += scores.get("read_wrong", 0)
             total["share"] = round(total["understood"] / total["answers"], 4)
             if scores["max_turns_to_get_out"] is not None:
                 total["max_turns_to_get_out"] = scores["max_turns_to_get_out"]
             for question, entry in scores["questions"].items():
-                into = total["questions"].setdefault(question, {"answers": 0, "understood": 0})
+                into = total["questions"].setdefault(
+                    question, {"answers": 0, "understood": 0, "read_wrong": 0}
+                )
                 into["answers"] += entry["answers"]
                 into["understood"] += entry["understood"]
+                into["read_wrong"] += entry.get("read_wrong", 0)
                 if "turns_to_get_out" in entry:
                     into["turns_to_get_out"] = entry["turns_to_get_out"]
     return union
@@ -506,6 +514,11 @@ def measure_offline(answers: Path, only: frozenset[str] | None = None) -> dict:
     return report
 
 
+def _wrong(scores: dict[str, Any]) -> str:
+    """The words ", N read wrong" when the form moved on with another value (stack only)."""
+    return f", {scores['read_wrong']} read wrong" if scores.get("read_wrong") else ""
+
+
 def print_report(report: dict, out: Callable[[str], None] = print) -> None:
     """The report as a table (each held-out set's line first, when there are several)."""
     for name, languages in (report.get("sets") or {}).items():
@@ -513,7 +526,7 @@ def print_report(report: dict, out: Callable[[str], None] = print) -> None:
         for language, scores in languages.items():
             out(
                 f"  {language}: {scores['understood']}/{scores['answers']} understood "
-                f"({scores['share']:.1%})"
+                f"({scores['share']:.1%})" + _wrong(scores)
             )
     if report.get("sets"):
         out("\nAll held-out sets together:")
@@ -522,6 +535,7 @@ def print_report(report: dict, out: Callable[[str], None] = print) -> None:
         out(
             f"\n{language}: {scores['understood']}/{scores['answers']} typed answers understood "
             f"({scores['share']:.1%})"
+            + _wrong(scores)
             + (
                 ""
                 if turns is None
@@ -532,6 +546,7 @@ def print_report(report: dict, out: Callable[[str], None] = print) -> None:
         for question, entry in scores["questions"].items():
             out(
                 f"  {question:22} {entry['understood']:>2}/{entry['answers']:<2}"
+                + _wrong(entry)
                 + (f" out in {entry['turns_to_get_out']}" if "turns_to_get_out" in entry else "")
             )
             for missed in entry.get("missed", []):  # a development set's only

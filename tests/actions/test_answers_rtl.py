@@ -358,11 +358,11 @@ def test_every_held_out_set_is_refused_offline_and_guards_the_development_set(
 
 def test_the_held_out_sets_are_reported_apart_and_together(monkeypatch):
     report = _report()
-    sets = {"held_out.yml": (9, 10), "held_out_2.yml": (18, 20)}
+    sets = {"held_out.yml": (9, 10, 0), "held_out_2.yml": (18, 20, 1)}
 
     def measure(url, workers, progress, path, only, exits):
-        hits, total = sets[path.name]
-        questions = {"adults": {"answers": total, "understood": hits}}
+        hits, total, wrong = sets[path.name]
+        questions = {"adults": {"answers": total, "understood": hits, "read_wrong": wrong}}
         if exits:
             questions["adults"]["turns_to_get_out"] = 2
         return {
@@ -370,6 +370,7 @@ def test_the_held_out_sets_are_reported_apart_and_together(monkeypatch):
                 "ps": {
                     "answers": total,
                     "understood": hits,
+                    "read_wrong": wrong,
                     "share": hits / total,
                     "max_turns_to_get_out": 2 if exits else None,
                     "questions": questions,
@@ -389,9 +390,11 @@ def test_the_held_out_sets_are_reported_apart_and_together(monkeypatch):
     assert union["languages"]["ps"]["answers"] == 30
     assert union["languages"]["ps"]["share"] == 0.9
     assert union["languages"]["ps"]["max_turns_to_get_out"] == 2
+    assert union["languages"]["ps"]["read_wrong"] == 1
     lines: list[str] = []
     report.print_report(union, lines.append)
-    assert "  ps: 18/20 understood (90.0%)" in lines
+    assert "  ps: 18/20 understood (90.0%), 1 read wrong" in lines
+    assert "  ps: 9/10 understood (90.0%)" in lines
 
 
 def test_a_lexicon_phrase_equal_to_a_held_out_answer_fails_unless_it_was_there_before(tmp_path):
