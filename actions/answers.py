@@ -104,8 +104,6 @@ class Lexicon:
     # sais pas si…"), and endings that say "…or not" ("…دارم یا نه"): the person does not know
     whether: frozenset[str] = frozenset()
     or_not: tuple[str, ...] = ()
-    # normalised words that, right after a value of a list, take it out ("لوزر نه، کانتال")
-    not_this: frozenset[str] = frozenset()
     # normalised words read as nothing (the Latin Dari izafe "e": "kar e sabet")
     particles: frozenset[str] = frozenset()
     # slot -> normalised phrases that lose to another value found exactly, with the slot's
@@ -198,7 +196,6 @@ def lexicon() -> Lexicon:
         },
         whether=frozenset(_phrases(data.get("whether"))),
         or_not=tuple(_phrases(data.get("or_not"))),
-        not_this=frozenset(_phrases(data.get("not_this"))),
         particles=frozenset(_phrases(data.get("particles"))),
         weak_phrases={
             slot: frozenset(_phrases(by_language))
@@ -999,15 +996,6 @@ def read_answer(
     matches = _without_weak_phrases(matches, lexicon().weak_phrases.get(spec.slot))
     if "dont_know" in spec.intents and _undecided(tokens):
         return _checked(spec.intents["dont_know"], spec)
-    if spec.many:
-        # "لوزر نه، کانتال": the value said with "no" right after it is not wanted.
-        wanted = [
-            m
-            for m in matches
-            if m.generic or not lexicon().not_this.intersection(tokens[m.end : m.end + 1])
-        ]
-        if any(not m.generic for m in wanted):
-            matches = wanted
     if spec.number_range is not None:
         found, value, said = _read_number(tokens, spec, matches, number_words, words)
         if found and grown and isinstance(value, int):
@@ -1019,7 +1007,8 @@ def read_answer(
                 return _checked(value + grown, spec)
         return found, value
     if spec.many:
-        # "Not Rouen": a name ruled out is no preference; alone, the person has none.
+        # "Not Rouen", "لوزر نه، کانتال": a name ruled out is not wanted; alone, the person
+        # has no preference.
         named = [m for m in matches if m.value == [] or not excluded(tokens, m.start, m.end)]
         if len(named) < len(matches) and not any(m.value != [] for m in named):
             return True, []
