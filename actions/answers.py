@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import functools
 import json
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -103,8 +104,6 @@ class Lexicon:
     # sais pas si…"), and endings that say "…or not" ("…دارم یا نه"): the person does not know
     whether: frozenset[str] = frozenset()
     or_not: tuple[str, ...] = ()
-    # normalised words that, right after a value of a list, take it out ("لوزر نه، کانتال")
-    not_this: frozenset[str] = frozenset()
     # normalised words read as nothing (the Latin Dari izafe "e": "kar e sabet")
     particles: frozenset[str] = frozenset()
     # slot -> normalised phrases that lose to another value found exactly, with the slot's
@@ -197,7 +196,6 @@ def lexicon() -> Lexicon:
         },
         whether=frozenset(_phrases(data.get("whether"))),
         or_not=tuple(_phrases(data.get("or_not"))),
-        not_this=frozenset(_phrases(data.get("not_this"))),
         particles=frozenset(_phrases(data.get("particles"))),
         weak_phrases={
             slot: frozenset(_phrases(by_language))
@@ -319,9 +317,11 @@ def _similar(a: str, b: str) -> bool:
 def _close(a: str, b: str) -> bool:
     # Words of a message meet the same lexicon words again and again: remembered.
     allowed = 1 if min(len(a), len(b)) < 9 else 2
-    ratio = difflib.SequenceMatcher(None, a, b).ratio()
     # One edit in a word of n letters leaves a ratio of about 1 - 1/n.
-    return ratio >= 1 - (allowed + 0.5) / max(len(a), len(b))
+    least = 1 - (allowed + 0.5) / max(len(a), len(b))
+    matcher = difflib.SequenceMatcher(None, a, b)
+    # The letters in common, in any order, bound the ratio from above: most pairs stop there.
+    return matcher.quick_ratio() >= least and matcher.ratio() >= least
 
 
 def _find(
@@ -362,18 +362,107 @@ def _find(
                 break
 
 
+@dataclass(frozen=True, eq=False)
+class _PhraseIndex:
+    """A list of phrases indexed by first word and by letters, to look only for the few
+    that may occur in a message (most of a slot's phrases share no word with it)."""
+
+    # first word -> the positions of the phrases that start with it
+    by_first: Mapping[str, tuple[int, ...]]
+    # (first letter, length) -> first words: the only words a typo may be read as
+    buckets: Mapping[tuple[str, int], tuple[str, ...]]
+    # letters without spaces -> positions, for phrases typed with other word breaks
+    by_letters: Mapping[str, tuple[int, ...]]
+    longest: int  # the most words of a phrase
+
+
+@functools.lru_cache(maxsize=256)
+def _phrase_index(phrases: tuple[str, ...]) -> _PhraseIndex:
+    """The index of a list of phrases (built on first use; a slot's lists recur)."""
+    by_first: dict[str, list[int]] = {}
+    by_letters: dict[str, list[int]] = {}
+    longest = 0
+    for position, phrase in enumerate(phrases):
+        words = _words(phrase)
+        longest = max(longest, len(words))
+        by_first.setdefault(words[0], []).append(position)
+        joined = "".join(words)
+        if len(joined) >= _SPLIT_MIN_LENGTH:
+            by_letters.setdefault(joined, []).append(position)
+    buckets: dict[tuple[str, int], list[str]] = {}
+    for word in by_first:
+        buckets.setdefault((word[0], len(word)), []).append(word)
+    return _PhraseIndex(
+        {w: tuple(at) for w, at in by_first.items()},
+        {key: tuple(words) for key, words in buckets.items()},
+        {letters: tuple(at) for letters, at in by_letters.items()},
+        longest,
+    )
+
+
+def _indexed(candidates: Sequence[tuple[Any, str]]) -> _PhraseIndex:
+    """The index of the candidates' phrases."""
+    return _phrase_index(tuple(map(_PHRASE, candidates)))
+
+
+_PHRASE: Final = operator.itemgetter(1)
+
+
+@functools.lru_cache(maxsize=65536)
+def _starting_with(index: _PhraseIndex, token: str) -> tuple[int, ...]:
+    """The positions of the phrases whose first word is `token` or a typo of it (the words
+    of messages recur: remembered)."""
+    found: list[int] = []
+    for length in range(len(token) - 2, len(token) + 3):
+        for word in index.buckets.get((token[0], length), ()):
+            if _similar(token, word):
+                found += index.by_first[word]
+    return tuple(found)
+
+
+def _possible(
+    index: _PhraseIndex, tokens: Sequence[str], fuzzy: bool = True, across: bool = True
+) -> list[int]:
+    """The positions, in order, of every phrase `_find` may find in `tokens` (and a few it
+    will not): a match starts with the phrase's first word or a typo of it (same first
+    letter, two letters longer or shorter at most), or has the phrase's letters cut into
+    words."""
+    found: set[int] = set()
+    for token in set(tokens):
+        if not fuzzy:
+            found.update(index.by_first.get(token, ()))
+            continue
+        found.update(_starting_with(index, token))
+    if fuzzy and across:
+        for start in range(len(tokens)):
+            letters = ""
+            for end in range(start, min(len(tokens), start + index.longest + 2)):
+                letters += tokens[end]
+                found.update(index.by_letters.get(letters, ()))
+    return sorted(found)
+
+
 def _matches(
     tokens: Sequence[str],
     candidates: Iterable[tuple[Any, str]],
     fuzzy: bool = True,
     across: bool = True,
 ) -> list[_Match]:
+    candidates = list(candidates)
+    return _indexed_matches(tokens, candidates, _indexed(candidates), fuzzy, across)
+
+
+def _indexed_matches(
+    tokens: Sequence[str],
+    candidates: Sequence[tuple[Any, str]],
+    index: _PhraseIndex,
+    fuzzy: bool = True,
+    across: bool = True,
+) -> list[_Match]:
+    """`_matches`, with the candidates' index (one per list, for its several readings)."""
     found = []
-    # Every match (typos too) starts with the first letter of a word of the message.
-    initials = {token[0] for token in tokens}
-    for value, phrase in candidates:
-        if phrase[0] not in initials:
-            continue
+    for position in _possible(index, tokens, fuzzy, across):
+        value, phrase = candidates[position]
         letters = len(phrase.replace(" ", ""))
         words = phrase.split()
         for start, end, exact in _find(tokens, phrase, fuzzy, across):
@@ -395,34 +484,62 @@ def _negated(tokens: Sequence[str], nouns: Iterable[tuple[Any, str]]) -> list[_M
     # The negation right before the noun, or one word before ("pas d un permis", "ما لقيت
     # خدمة"); "نه" only right before it ("نه سند لرم نه اقامه": neither papers nor permit),
     # since one word later it is often "no" answering the question ("نه، دوه ماشومان").
-    negations: list[tuple[str, tuple[int, ...]]] = [(n, (0, 1)) for n in lexicon().negations]
-    negations += [(n, (0,)) for n in lexicon().tight_negations]
-    post_negations = lexicon().post_negations
+    before, after = _negation_tables()
     not_negations = lexicon().not_negations
-    for value, noun in nouns:
+    nouns = list(nouns)
+    for position in _possible(_indexed(nouns), tokens):
+        value, noun = nouns[position]
         for start, end, exact in _find(tokens, noun):
-            for negation, gaps in negations:
-                size = len(negation.split())
+            # (rank of the negation, gap, first word): in the lexicon's order
+            hits: list[tuple[int, int, int]] = []
+            for size, table in before.items():
+                for gap in (0, 1):
+                    begin = start - size - gap
+                    if begin >= 0:
+                        said = " ".join(tokens[begin : begin + size])
+                        hits += [
+                            (rank, gap, begin) for rank, gaps in table.get(said, ()) if gap in gaps
+                        ]
+            for _, gap, begin in sorted(hits):
                 # Not when the two words say something else: Pashto "ما سره" (with me) in
                 # "ما سره لایسنس شته" (I have a licence with me).
-                for gap in gaps:
-                    begin = start - size - gap
-                    if gap and " ".join(tokens[begin:start]) in not_negations:
-                        continue
-                    # Nor over a number: "ربعة ولا خمسة سنين" (four or five years).
-                    if gap and _is_number_word(tokens[start - 1]):
-                        continue
-                    if begin >= 0 and " ".join(tokens[begin : begin + size]) == negation:
-                        found.append(_Match(value, begin, end, _span(tokens, begin, end), exact))
-            for negation in post_negations:
-                size = len(negation.split())
-                # Right after the noun, or one word after ("لایسنس هم ندارم").
+                if gap and " ".join(tokens[begin:start]) in not_negations:
+                    continue
+                # Nor over a number: "ربعة ولا خمسة سنين" (four or five years).
+                if gap and _is_number_word(tokens[start - 1]):
+                    continue
+                found.append(_Match(value, begin, end, _span(tokens, begin, end), exact))
+            # Right after the noun, or one word after ("لایسنس هم ندارم").
+            post: list[tuple[int, int, int]] = []
+            for size, table in after.items():
                 for gap in (0, 1):
-                    after = end + gap
-                    if " ".join(tokens[after : after + size]) == negation:
-                        stop = after + size
-                        found.append(_Match(value, start, stop, _span(tokens, start, stop), exact))
+                    said = " ".join(tokens[end + gap : end + gap + size])
+                    post += [(rank, gap, size) for rank, _ in table.get(said, ())]
+            for _, gap, size in sorted(post):
+                stop = end + gap + size
+                found.append(_Match(value, start, stop, _span(tokens, start, stop), exact))
     return found
+
+
+_NegationTable = dict[int, dict[str, list[tuple[int, tuple[int, ...]]]]]
+
+
+@functools.lru_cache(maxsize=1)
+def _negation_tables() -> tuple[_NegationTable, _NegationTable]:
+    """The negations said before a noun and after it, by number of words, each with its
+    rank in the lexicon's order and the gaps allowed between it and the noun (looked up
+    instead of compared one by one with every noun found)."""
+    lex = lexicon()
+    before: _NegationTable = {}
+    ranked = [(n, (0, 1)) for n in lex.negations] + [(n, (0,)) for n in lex.tight_negations]
+    for rank, (negation, gaps) in enumerate(ranked):
+        table = before.setdefault(len(negation.split()), {})
+        table.setdefault(negation, []).append((rank, gaps))
+    after: _NegationTable = {}
+    for rank, negation in enumerate(lex.post_negations):
+        table = after.setdefault(len(negation.split()), {})
+        table.setdefault(negation, []).append((rank, (0, 1)))
+    return before, after
 
 
 @functools.lru_cache(maxsize=1)
@@ -523,7 +640,8 @@ def _all_matches(tokens: Sequence[str], candidates: Sequence[tuple[Any, str]]) -
     only; then phrases whose words are found each in one of these forms. A word of the
     lexicon is cut only into another: "فرانسه" (France) is not "ف" + "رانسه" (a typo of
     "روانه", fluent); "وماما" is "و" + "ماما"."""
-    found = _matches(tokens, candidates)
+    index = _indexed(candidates)
+    found = _indexed_matches(tokens, candidates, index)
     seen = [list(tokens)]
     known = _phrase_words()
     for strip in (without_proclitic, _with_article, with_mi, _without_letter):
@@ -533,9 +651,11 @@ def _all_matches(tokens: Sequence[str], candidates: Sequence[tuple[Any, str]]) -
             # Not joined across words: Pashto "د فرانسې" (of France) would be "د" + "رانسې",
             # "درانسی" (Drancy), once its "ف" is taken for the Arabic "so". Typos are
             # forgiven in the first readings; the last only keeps an article.
-            found += _matches(bare, candidates, fuzzy=strip is not _without_letter, across=False)
+            fuzzy = strip is not _without_letter
+            found += _indexed_matches(bare, candidates, index, fuzzy=fuzzy, across=False)
     if len(seen) > 1:
-        found += _mixed_matches([set(forms) for forms in zip(*seen, strict=True)], candidates)
+        forms = [set(forms) for forms in zip(*seen, strict=True)]
+        found += _mixed_matches(forms, candidates, index)
     return found
 
 
@@ -546,16 +666,21 @@ def _words(phrase: str) -> tuple[str, ...]:
 
 
 def _mixed_matches(
-    forms: Sequence[set[str]], candidates: Sequence[tuple[Any, str]]
+    forms: Sequence[set[str]],
+    candidates: Sequence[tuple[Any, str]],
+    index: _PhraseIndex | None = None,
 ) -> list[_Match]:
     """Phrases of two words or more found exactly with each word in any of its forms: one
     stripped, the next as typed ("الايل دو فرانس": "ايل" without its article, "فرانس" with
     its ف, which a whole stripped message would have taken off)."""
     known = set().union(*forms)
+    index = index or _indexed(candidates)
+    starting = sorted(at for word in known for at in index.by_first.get(word, ()))
     found = []
-    for value, phrase in candidates:
+    for position in starting:
+        value, phrase = candidates[position]
         words = _words(phrase)
-        if len(words) < 2 or words[0] not in known:
+        if len(words) < 2:
             continue
         for start in range(len(forms) - len(words) + 1):
             if all(w in forms[start + i] for i, w in enumerate(words)):
@@ -792,11 +917,18 @@ def _title_candidates(choices: Sequence[Choice], spec: SlotSpec) -> list[tuple[A
             value = as_whole_number(value)
             if value is None:
                 continue
-        title = LABEL.sub("", choice.title)
-        for phrase in {normalise(title), normalise(_TITLE_DETAIL.sub(" ", title))}:
-            if phrase:
-                out.append((value, phrase))
+        out += [(value, phrase) for phrase in _title_phrases(choice.title)]
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _title_phrases(title: str) -> tuple[str, ...]:
+    """A choice title's phrases: its whole title and its name without details, normalised
+    (the same titles are shown again and again: remembered)."""
+    title = LABEL.sub("", title)
+    return tuple(
+        phrase for phrase in {normalise(title), normalise(_TITLE_DETAIL.sub(" ", title))} if phrase
+    )
 
 
 def read_answer(
@@ -864,15 +996,6 @@ def read_answer(
     matches = _without_weak_phrases(matches, lexicon().weak_phrases.get(spec.slot))
     if "dont_know" in spec.intents and _undecided(tokens):
         return _checked(spec.intents["dont_know"], spec)
-    if spec.many:
-        # "لوزر نه، کانتال": the value said with "no" right after it is not wanted.
-        wanted = [
-            m
-            for m in matches
-            if m.generic or not lexicon().not_this.intersection(tokens[m.end : m.end + 1])
-        ]
-        if any(not m.generic for m in wanted):
-            matches = wanted
     if spec.number_range is not None:
         found, value, said = _read_number(tokens, spec, matches, number_words, words)
         if found and grown and isinstance(value, int):
@@ -884,7 +1007,8 @@ def read_answer(
                 return _checked(value + grown, spec)
         return found, value
     if spec.many:
-        # "Not Rouen": a name ruled out is no preference; alone, the person has none.
+        # "Not Rouen", "لوزر نه، کانتال": a name ruled out is not wanted; alone, the person
+        # has no preference.
         named = [m for m in matches if m.value == [] or not excluded(tokens, m.start, m.end)]
         if len(named) < len(matches) and not any(m.value != [] for m in named):
             return True, []

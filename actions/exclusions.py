@@ -1,7 +1,9 @@
-"""Territories a person names to rule out: "not Rouen", "ماشي روان", "کانتال نه غواړم".
+"""Values of a list a person names to rule out: "not Rouen", "ماشي روان", "کانتال نه غواړم",
+"لوزر نه، کانتال", "نه لوزر نه کانتال" (neither Lozère nor Cantal).
 
-A territory said with one of these words is no preference; when it is the only one named,
-the person has none ("anywhere but the north"). Words in data/answers.yml, `exclusions`.
+A territory or sector said with one of these words is not wanted; when no other is named,
+the person has no preference ("anywhere but the north"). Words in data/answers.yml:
+`exclusions`, and `not_this` (the "no" said right after a value, read as `after`).
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ class Exclusions:
 def exclusions() -> Exclusions:
     """The exclusion words of data/answers.yml (read once per process)."""
     part = lexicon_data().get("exclusions") or {}
+    after = normalised_words(part.get("after")) + normalised_words(lexicon_data().get("not_this"))
     return Exclusions(
-        before=normalised_words(part.get("before")), after=normalised_words(part.get("after"))
+        before=normalised_words(part.get("before")), after=tuple(dict.fromkeys(after))
     )
 
 
@@ -41,4 +44,8 @@ def excluded(tokens: Sequence[str], start: int, end: int) -> bool:
         size = len(phrase.split())
         if " ".join(tokens[end : end + size]) == phrase:
             return True
-    return False
+    # "نه لوزر نه کانتال" (neither Lozère nor Cantal): the message opens with a one-word "no"
+    # of `after` and says it again right before the name. Once only, "نه، کانتال" (no,
+    # Cantal) answers the question.
+    said = tokens[start - 1] if start >= 2 else ""
+    return said in words.after and tokens[0] == said

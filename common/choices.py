@@ -12,6 +12,7 @@ Standard library only.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -78,8 +79,14 @@ def picked_choice(text: str, choices: Sequence[Choice]) -> Choice | None:
         if choice is not None:
             return choice
     key = normalise(LABEL.sub("", text))
-    same = {c.payload: c for c in choices if key and normalise(LABEL.sub("", c.title)) == key}
+    same = {c.payload: c for c in choices if key and _title_key(c.title) == key}
     return next(iter(same.values())) if len(same) == 1 else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _title_key(title: str) -> str:
+    """A choice's title as a reply is compared with it (titles recur: remembered)."""
+    return normalise(LABEL.sub("", title))
 
 
 def buttons_shown(buttons: Iterable[Any]) -> list[Choice]:

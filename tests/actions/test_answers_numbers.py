@@ -317,3 +317,41 @@ def test_two_kin_nouns_joined_by_and_are_two_people():
     # brother's sister" (a bare noun before a possessive one is one person: "اخت زوجتي").
     assert read_answer("انا واخويا واختي", spec, (), number_words()) == (True, 3)
     assert read_answer("انا و اخت زوجتي", spec, (), number_words()) == (True, 2)
+
+
+# One way to drop a value said with "no" (actions/exclusions.py): what a careful reader
+# takes from each phrasing, for territory lists and for sectors.
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # A name ruled out, alone: no preference.
+        ("territory_preferences", "en", "not rouen", []),
+        ("territory_preferences", "en", "anywhere but rouen", []),
+        ("territory_preferences", "en", "rouen no", []),
+        ("territory_preferences", "ar", "روان لا", []),
+        ("territory_preferences", "prs", "لوزر نه", []),
+        ("territory_preferences", "prs", "lozer nai", []),
+        ("territory_preferences", "ps", "لوزر نه", []),
+        ("sectors", "en", "not building", []),
+        ("sectors", "ar", "بناء لا", []),
+        ("sectors", "prs", "dreewar nai", []),
+        # Ruled out beside another: the other.
+        ("territory_preferences", "en", "cantal, not rouen", ["cantal"]),
+        ("territory_preferences", "fr", "rouen non, cantal", ["cantal"]),
+        ("territory_preferences", "ar", "كانتال، روان لا", ["cantal"]),
+        ("territory_preferences", "ar", "روان لا، كانتال", ["cantal"]),
+        ("territory_preferences", "prs", "لوزر نه، کانتال", ["cantal"]),
+        ("territory_preferences", "prs", "lozer nai, cantal", ["cantal"]),
+        ("sectors", "fr", "pas le batiment, transport", ["transport_logistics"]),
+        ("sectors", "ar", "بناء لا، نقل", ["transport_logistics"]),
+        ("sectors", "prs", "ترانسپورت نه، رانندگی", ["transport_logistics"]),
+        # Neither one nor the other: none.
+        ("territory_preferences", "prs", "نه لوزر نه کانتال", []),
+        ("territory_preferences", "ps", "نه لوزر نه کانتال", []),
+        # "No" before the name answers the question (the comma is not kept): "no, Rouen".
+        ("territory_preferences", "ar", "لا روان", ["seine_maritime"]),
+        ("territory_preferences", "prs", "نه، کانتال", ["cantal"]),
+    ],
+)
+def test_a_value_said_with_no(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
