@@ -532,3 +532,22 @@ def test_behind_the_article_a_word_starts_anew():
 
     assert not _similar("الکار", "الدار")
     assert _similar("الشارغ", "الشارع")
+
+
+def test_pashto_typed_on_a_persian_keyboard_writes_zhe_as_ze(nlg):  # noqa: F811
+    # A Persian keyboard has no ږ: "لز لز پوهیزم" is "لږ لږ پوهیږم" (I understand a little).
+    assert read(nlg, "french_level", "ps", "لز لز پوهیزم") == (True, "basic")
+    assert read(nlg, "french_level", "ps", "خه پوهیزم") == (True, "intermediate")
+
+
+def test_a_weak_value_may_be_a_list(nlg):  # noqa: F811
+    # The mountains ([cantal, savoie]) say why; the territory named says which.
+    text = "ساوا ته ځم، غرونه مې خوښیږي"
+    assert read(nlg, "territory_preferences", "ps", text) == (True, ["savoie"])
+    assert read(nlg, "territory_preferences", "ps", "غرونه") == (True, ["cantal", "savoie"])
+
+
+def test_pashto_or_not_after_any_verb_is_i_dont_know(nlg):  # noqa: F811
+    # "…whether my paper lets me work or not": not "no".
+    text = "پوه نه شوم چې زما کاغذ کار ته اجازه ورکوي که نه"
+    assert read(nlg, "right_to_work", "ps", text) == (True, "dont_know")
