@@ -551,3 +551,18 @@ def test_pashto_or_not_after_any_verb_is_i_dont_know(nlg):  # noqa: F811
     # "…whether my paper lets me work or not": not "no".
     text = "پوه نه شوم چې زما کاغذ کار ته اجازه ورکوي که نه"
     assert read(nlg, "right_to_work", "ps", text) == (True, "dont_know")
+
+
+def test_the_pashto_my_is_no_mother(nlg):  # noqa: F811
+    # Pashto "مې" (my) folds to "مي", once an Arabic word for mum: "I have my home, it is
+    # fine" is a stable home, not family's.
+    assert read(nlg, "housing_situation", "ps", "کور مې شته ښه دی") == (True, "stable_housing")
+    assert read(nlg, "housing_situation", "ps", "هیڅ مې نشته") != (
+        True,
+        "hosted_by_family_or_friends",
+    )
+
+
+def test_i_can_speak_loses_to_a_degree_said_beside_it(nlg):  # noqa: F811
+    assert read(nlg, "french_level", "ps", "ډېر ښه خبرې کولی شم") == (True, "fluent")
+    assert read(nlg, "french_level", "ps", "خبرې کولی شم") == (True, "intermediate")
