@@ -566,3 +566,16 @@ def test_the_pashto_my_is_no_mother(nlg):  # noqa: F811
 def test_i_can_speak_loses_to_a_degree_said_beside_it(nlg):  # noqa: F811
     assert read(nlg, "french_level", "ps", "ډېر ښه خبرې کولی شم") == (True, "fluent")
     assert read(nlg, "french_level", "ps", "خبرې کولی شم") == (True, "intermediate")
+
+
+def test_who_gave_the_place_says_more_than_being_given_one(nlg):  # noqa: F811
+    # "Somebody gave me a place" is a host, unless who gave it is named: the 115.
+    text = "د یو افغان سره شریک یم، هغه راته ځای راکړی"
+    assert read(nlg, "housing_situation", "ps", text) == (True, "hosted_by_family_or_friends")
+    text = "۱۱۵ ځای راکړی خو هره ورځ بدلیږي"
+    assert read(nlg, "housing_situation", "ps", text) == (True, "emergency_shelter")
+
+
+def test_only_me_said_with_i_am_is_one_adult(nlg):  # noqa: F811
+    text = "یوازې زه یم، ښځه مې په افغانستان کې ده"
+    assert read(nlg, "adults", "ps", text) == (True, 1)
