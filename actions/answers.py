@@ -60,6 +60,8 @@ _TITLE_DETAIL: Final = re.compile(r"\(([^)]*)\)")
 INTENT_WORDS: Final = ("affirm", "deny", "dont_know")
 # Pashto letters as Eastern (Peshawar, Nangarhar) speakers pronounce and type them.
 _EASTERN_PASHTO: Final = str.maketrans({"ښ": "خ", "ږ": "گ"})
+# A Persian keyboard has no ږ: people type ز ("لز لز پوهیزم"), as the folding's ژ.
+_PERSIAN_KEYBOARD_PASHTO: Final = str.maketrans({"ږ": "ز"})
 # "My" at the end of a kin noun (Dari "ـم", Arabic "ـي", normalised): "برادر همسرم".
 _POSSESSIVE: Final = ("م", "ي")
 _POSSESSIVE_LATIN: Final = ("m",)  # Dari in Latin letters: "brar khanomam"
@@ -141,6 +143,7 @@ def _phrases(by_language: Any) -> list[str]:
                 # Eastern speakers say ښ "kh" and ږ "g", and type them so on a Persian
                 # keyboard: "خه" for "ښه" (good), "پوهیگم" for "پوهیږم" (I understand).
                 out.append(normalise(str(phrase).translate(_EASTERN_PASHTO)))
+                out.append(normalise(str(phrase).translate(_PERSIAN_KEYBOARD_PASHTO)))
     # Once each: a phrase listed twice, or in two languages, would be matched twice.
     return list(dict.fromkeys(p for p in out if p))
 
@@ -191,7 +194,8 @@ def lexicon() -> Lexicon:
         tight_negations=tuple(_phrases(data.get("tight_negations"))),
         not_negations=frozenset(_phrases(data.get("not_negations"))),
         weak={
-            slot: tuple(_key(v) for v in values or ())
+            # A weak value may be a list, as a lexicon value may ("[cantal, savoie]").
+            slot: tuple(_key(_value(slot, v)) for v in values or ())
             for slot, values in (data.get("weak") or {}).items()
         },
         whether=frozenset(_phrases(data.get("whether"))),

@@ -549,3 +549,50 @@ def test_behind_the_article_a_word_starts_anew():
 
     assert not _similar("الکار", "الدار")
     assert _similar("الشارغ", "الشارع")
+
+
+def test_pashto_typed_on_a_persian_keyboard_writes_zhe_as_ze(nlg):  # noqa: F811
+    # A Persian keyboard has no ږ: "لز لز پوهیزم" is "لږ لږ پوهیږم" (I understand a little).
+    assert read(nlg, "french_level", "ps", "لز لز پوهیزم") == (True, "basic")
+    assert read(nlg, "french_level", "ps", "خه پوهیزم") == (True, "intermediate")
+
+
+def test_a_weak_value_may_be_a_list(nlg):  # noqa: F811
+    # The mountains ([cantal, savoie]) say why; the territory named says which.
+    text = "ساوا ته ځم، غرونه مې خوښیږي"
+    assert read(nlg, "territory_preferences", "ps", text) == (True, ["savoie"])
+    assert read(nlg, "territory_preferences", "ps", "غرونه") == (True, ["cantal", "savoie"])
+
+
+def test_pashto_or_not_after_any_verb_is_i_dont_know(nlg):  # noqa: F811
+    # "…whether my paper lets me work or not": not "no".
+    text = "پوه نه شوم چې زما کاغذ کار ته اجازه ورکوي که نه"
+    assert read(nlg, "right_to_work", "ps", text) == (True, "dont_know")
+
+
+def test_the_pashto_my_is_no_mother(nlg):  # noqa: F811
+    # Pashto "مې" (my) folds to "مي", once an Arabic word for mum: "I have my home, it is
+    # fine" is a stable home, not family's.
+    assert read(nlg, "housing_situation", "ps", "کور مې شته ښه دی") == (True, "stable_housing")
+    assert read(nlg, "housing_situation", "ps", "هیڅ مې نشته") != (
+        True,
+        "hosted_by_family_or_friends",
+    )
+
+
+def test_i_can_speak_loses_to_a_degree_said_beside_it(nlg):  # noqa: F811
+    assert read(nlg, "french_level", "ps", "ډېر ښه خبرې کولی شم") == (True, "fluent")
+    assert read(nlg, "french_level", "ps", "خبرې کولی شم") == (True, "intermediate")
+
+
+def test_who_gave_the_place_says_more_than_being_given_one(nlg):  # noqa: F811
+    # "Somebody gave me a place" is a host, unless who gave it is named: the 115.
+    text = "د یو افغان سره شریک یم، هغه راته ځای راکړی"
+    assert read(nlg, "housing_situation", "ps", text) == (True, "hosted_by_family_or_friends")
+    text = "۱۱۵ ځای راکړی خو هره ورځ بدلیږي"
+    assert read(nlg, "housing_situation", "ps", text) == (True, "emergency_shelter")
+
+
+def test_only_me_said_with_i_am_is_one_adult(nlg):  # noqa: F811
+    text = "یوازې زه یم، ښځه مې په افغانستان کې ده"
+    assert read(nlg, "adults", "ps", text) == (True, 1)
