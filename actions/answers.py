@@ -28,9 +28,11 @@ from actions.counting import (
     grown_kids,
     less_than,
     moving_clauses,
+    names_kids,
     noun_count,
     only_me,
     without_ages,
+    without_grown_counts,
     without_months,
     years_since,
 )
@@ -832,10 +834,16 @@ def read_answer(
     words = _all_number_words(number_words) if spec.number_range is not None else {}
     if people:
         tokens, ages = without_ages(tokens, words, without_proclitic)
-        # Ages or "grown" ("my eldest daughter, 22"): the same children said twice.
-        grown = max(
-            sum(age >= ADULT_AGE for age in ages), grown_kids(tokens, words, without_proclitic)
-        )
+        # Ages or "grown" ("my eldest daughter, 22"): the same children said twice. Where
+        # adults are counted, an age is a grown child's only beside a son or a daughter: "my
+        # mother and my sister, who is 20" lists the sister already.
+        adults = spec.slot in lexicon().counts_speaker
+        aged = sum(age >= ADULT_AGE for age in ages)
+        if adults and not names_kids(tokens, without_proclitic):
+            aged = 0
+        grown = max(aged, grown_kids(tokens, words, without_proclitic))
+        if adults and grown:
+            tokens = without_grown_counts(tokens, words, without_proclitic)
     if not tokens:
         return False, None
     # A title that is a yes / no word ("نه", "هو", "Yes") is read as one: a phrase of the
@@ -875,6 +883,8 @@ def read_answer(
             matches = wanted
     if spec.number_range is not None:
         found, value, said = _read_number(tokens, spec, matches, number_words, words)
+        if not found and grown and spec.slot in lexicon().counts_speaker:
+            return _checked(1 + grown, spec)  # "me and my elder son": only grown ones listed
         if found and grown and isinstance(value, int):
             # Grown sons and daughters move as adults: added to the people listed (not to a
             # number said), taken from the children.
