@@ -963,6 +963,10 @@ def _read_number(
             return (*_checked(since, spec), True)
     if digits:
         return (*_checked(digits[0], spec), True)
+    # A number said wins over a phrase read only through a typo ("do pesar": two sons, not
+    # "pesaram", my son).
+    if any(token in words for token in tokens):
+        matches = [m for m in matches if m.exact]
     values = _best(matches, many=False)
     if values:
         value = as_whole_number(values[0]) if values[0] != "dont_know" else values[0]
