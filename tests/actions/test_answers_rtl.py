@@ -532,3 +532,30 @@ def test_behind_the_article_a_word_starts_anew():
 
     assert not _similar("الکار", "الدار")
     assert _similar("الشارغ", "الشارع")
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "expected"),
+    [
+        # 115 is the number that found the hotel or the shelter: the place named wins.
+        ("housing_situation", "در هتل هستیم، 115 پیدا کرده", "social_hotel"),
+        ("housing_situation", "115", "emergency_shelter"),
+        # French by what one can or cannot do, Kabuli and Iranian forms.
+        ("french_level", "هیچ گپ زده نمیتانم", "none"),
+        ("french_level", "فقط دری و پشتو", "none"),
+        ("french_level", "زیاد خوب نی", "basic"),
+        ("french_level", "کمی حرف میزنم", "basic"),
+        ("french_level", "گذاره میکنم", "intermediate"),
+        ("french_level", "میتونم حرف بزنم", "intermediate"),
+        ("french_level", "بدون مشکل گپ میزنم", "fluent"),
+        ("french_level", "خیلی خوب حرف میزنم", "fluent"),
+        # Ready to move: Latin negations, a fuzzy "can't say" must not eat "can't go".
+        ("ready_to_move", "amada nistom", "no"),
+        ("ready_to_move", "نمیتوانیم برویم", "no"),
+        ("ready_to_move", "فعلا نمیتانم بگویم", "maybe"),
+        ("ready_to_move", "نیمه آماده هستم", "maybe"),
+        ("residence_area", "در شهر دیگری زندگی میکنم", "elsewhere"),
+    ],
+)
+def test_dari_forms_of_the_sixth_pass(nlg, slot, text, expected):  # noqa: F811
+    assert read(nlg, slot, "prs", text) == (True, expected)
