@@ -118,6 +118,10 @@ class Lexicon:
     # slot -> ({value key: value}, negations): one of the negations right before a phrase of
     # the first value says the second ("مش عايز اسافر", I don't want to travel: "no")
     negated: Mapping[str, tuple[Mapping[str, Any], tuple[str, ...]]] = field(default_factory=dict)
+    # normalised words for "now", and the slots where what is named after them is the answer
+    # ("قبلا لیون بودم، حالا در لیل": before Lyon, now Lille)
+    now: frozenset[str] = frozenset()
+    now_slots: frozenset[str] = frozenset()
 
 
 def _key(value: Any) -> str:
@@ -180,6 +184,7 @@ def lexicon() -> Lexicon:
         people[slot] = tuple(_phrases(entry))
     possession = dict(data.get("possession") or {})
     not_for = possession.pop("not_for", None)
+    now = dict(data.get("now") or {})
     return Lexicon(
         intents,
         negations,
@@ -207,6 +212,8 @@ def lexicon() -> Lexicon:
         },
         pairs=pairs,
         negated={slot: _flips(slot, entry) for slot, entry in (data.get("negated") or {}).items()},
+        now=frozenset(_phrases({k: v for k, v in now.items() if k != "slots"})),
+        now_slots=frozenset(now.get("slots") or ()),
     )
 
 
@@ -868,6 +875,7 @@ def read_answer(
     matches += [replace(m, generic=True) for m in _all_matches(tokens, yes_no)]
     matches += _contradicted(tokens, spec, matches)
     matches = _without_false_typos(tokens, matches)
+    matches = _said_now(tokens, spec.slot, matches)
     matches = _strongest(matches, lexicon().weak.get(spec.slot, ()))
     matches = _without_weak_phrases(matches, lexicon().weak_phrases.get(spec.slot))
     if "dont_know" in spec.intents and _undecided(tokens):
@@ -907,6 +915,18 @@ def read_answer(
     if spec.many:
         return True, values
     return True, values[0]
+
+
+def _said_now(tokens: Sequence[str], slot: str, matches: list[_Match]) -> list[_Match]:
+    """The values named after the last word for "now", when one is ("كنت في باريس ودابا في
+    تولوز": Toulouse); else every match."""
+    if slot not in lexicon().now_slots:
+        return matches
+    now = lexicon().now
+    marks = [i for i, t in enumerate(tokens) if t in now or without_proclitic(t) in now]
+    if not marks or not any(not m.generic and m.start > marks[-1] for m in matches):
+        return matches
+    return [m for m in matches if m.generic or m.start > marks[-1]]
 
 
 def _contradicted(tokens: Sequence[str], spec: SlotSpec, matches: Sequence[_Match]) -> list[_Match]:

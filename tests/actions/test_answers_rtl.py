@@ -559,3 +559,24 @@ def test_behind_the_article_a_word_starts_anew():
 )
 def test_dari_forms_of_the_sixth_pass(nlg, slot, text, expected):  # noqa: F811
     assert read(nlg, slot, "prs", text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("language", "slot", "text", "expected"),
+    [
+        # "Before X, now Y": what is named after the word for now is where the person stands.
+        ("prs", "residence_area", "قبلا لیون بودم ولی حالا در لیل هستم", "elsewhere"),
+        ("ar", "residence_area", "كنت في باريس ودابا في تولوز", "elsewhere"),
+        ("prs", "work_situation", "قبلا CDI داشتم، حالا بیکار هستم", "unemployed"),
+        # Without a value after it, the word for now changes nothing (a guard).
+        ("prs", "residence_area", "فعلا در پاریس زندگی میکنم", "ile_de_france"),
+        # "Why not" is a maybe alone, a yes beside "we go".
+        ("prs", "ready_to_move", "چرا نی، میریم", "yes"),
+        ("prs", "ready_to_move", "چرا نه", "maybe"),
+        # Herati and Kabuli words for I and my wife.
+        ("prs", "adults", "مه و زنکم", 2),
+        ("prs", "adults", "فقط مو", 1),
+    ],
+)
+def test_now_and_why_not_of_the_sixth_pass(nlg, language, slot, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
