@@ -906,7 +906,7 @@ def read_answer(
         named = [m for m in matches if m.value == [] or not excluded(tokens, m.start, m.end)]
         if len(named) < len(matches) and not any(m.value != [] for m in named):
             return True, []
-        matches = named
+        matches = _descriptions_as_reasons(named)
     values = [v for v in _best(matches, spec.many) if spec.accepts(v)]
     if spec.many and not values and any(m.value == [] for m in matches):
         return True, []  # "no preference"
@@ -915,6 +915,18 @@ def read_answer(
     if spec.many:
         return True, values
     return True, values[0]
+
+
+def _descriptions_as_reasons(matches: list[_Match]) -> list[_Match]:
+    """The matches less the descriptions (a phrase of several values: "کوه", the mountains)
+    that cover a value named by itself: "ساووا را خوش دارم چون کوه دارد" is Savoie, and the
+    mountains say why, not Cantal too."""
+
+    def values(match: _Match) -> list[Any]:
+        return match.value if isinstance(match.value, list) else [match.value]
+
+    named = {v for m in matches if not m.generic and len(values(m)) == 1 for v in values(m)}
+    return [m for m in matches if len(values(m)) < 2 or not named.intersection(values(m))]
 
 
 def _said_now(tokens: Sequence[str], slot: str, matches: list[_Match]) -> list[_Match]:

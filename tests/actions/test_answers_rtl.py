@@ -580,3 +580,17 @@ def test_dari_forms_of_the_sixth_pass(nlg, slot, text, expected):  # noqa: F811
 )
 def test_now_and_why_not_of_the_sixth_pass(nlg, language, slot, text, expected):  # noqa: F811
     assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A description covering a territory named by itself says why, not two more.
+        ("ساووا را خوش دارم چون کوه دارد", ["savoie"]),
+        # One that does not cover it still adds its territories (a guard), and alone is read.
+        ("لوزر یا جای کوهی", ["lozere", "cantal", "savoie"]),
+        ("نزدیک کوه ها", ["cantal", "savoie"]),
+    ],
+)
+def test_a_description_beside_its_territory_is_a_reason(nlg, text, expected):  # noqa: F811
+    assert read(nlg, "territory_preferences", "prs", text) == (True, expected)
