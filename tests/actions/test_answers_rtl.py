@@ -573,6 +573,14 @@ def test_dari_forms_of_the_sixth_pass(nlg, slot, text, expected):  # noqa: F811
         # "Why not" is a maybe alone, a yes beside "we go".
         ("prs", "ready_to_move", "چرا نی، میریم", "yes"),
         ("prs", "ready_to_move", "چرا نه", "maybe"),
+        # The formal no; "it is fine" (خیر است) is no refusal.
+        ("prs", "ready_to_move", "خیر", "no"),
+        ("prs", "ready_to_move", "خیر است", "yes"),
+        # "I don't like to go", "not possible": no, beside the maybe of "possible".
+        ("prs", "ready_to_move", "خوش ندارم برم", "no"),
+        ("prs", "ready_to_move", "ممکن نیست", "no"),
+        # Iranian indefinite "ـی" after the noun: "no child at all".
+        ("prs", "children", "هیچ طفلی ندارم", 0),
         # Herati and Kabuli words for I and my wife.
         ("prs", "adults", "مه و زنکم", 2),
         ("prs", "adults", "فقط مو", 1),
