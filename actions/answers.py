@@ -29,9 +29,11 @@ from actions.counting import (
     grown_kids,
     less_than,
     moving_clauses,
+    names_kids,
     noun_count,
     only_me,
     without_ages,
+    without_grown_counts,
     without_months,
     years_since,
 )
@@ -112,11 +114,18 @@ class Lexicon:
     # "no <noun>" readings: "خانه ندارم، پیش دوستم میخوابم" (no home, I sleep at a friend's)
     # is hosted
     weak_phrases: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # slot -> normalised phrases that lose even to a weak phrase of another value ("somebody
+    # gave me a place" loses to "115", which loses to the hotel it found)
+    weakest_phrases: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # slot -> normalised nouns that name two people (Arabic duals: "ولدين", two boys)
     pairs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # slot -> ({value key: value}, negations): one of the negations right before a phrase of
     # the first value says the second ("مش عايز اسافر", I don't want to travel: "no")
     negated: Mapping[str, tuple[Mapping[str, Any], tuple[str, ...]]] = field(default_factory=dict)
+    # normalised words for "now", and the slots where what is named after them is the answer
+    # ("قبلا لیون بودم، حالا در لیل": before Lyon, now Lille)
+    now: frozenset[str] = frozenset()
+    now_slots: frozenset[str] = frozenset()
 
 
 def _key(value: Any) -> str:
@@ -180,6 +189,7 @@ def lexicon() -> Lexicon:
         people[slot] = tuple(_phrases(entry))
     possession = dict(data.get("possession") or {})
     not_for = possession.pop("not_for", None)
+    now = dict(data.get("now") or {})
     return Lexicon(
         intents,
         negations,
@@ -205,8 +215,14 @@ def lexicon() -> Lexicon:
             slot: frozenset(_phrases(by_language))
             for slot, by_language in (data.get("weak_phrases") or {}).items()
         },
+        weakest_phrases={
+            slot: frozenset(_phrases(by_language))
+            for slot, by_language in (data.get("weakest_phrases") or {}).items()
+        },
         pairs=pairs,
         negated={slot: _flips(slot, entry) for slot, entry in (data.get("negated") or {}).items()},
+        now=frozenset(_phrases({k: v for k, v in now.items() if k != "slots"})),
+        now_slots=frozenset(now.get("slots") or ()),
     )
 
 
@@ -724,15 +740,26 @@ def _best(matches: list[_Match], many: bool) -> list[Any]:
     return [best.value] if len(rivals) == 1 else []
 
 
-def _without_weak_phrases(matches: list[_Match], weak: frozenset[str] | None) -> list[_Match]:
+def _without_weak_phrases(
+    matches: list[_Match], weak: frozenset[str] | None, negated_are_weak: bool = True
+) -> list[_Match]:
     """The matches less those of weak phrases and negated nouns ("no home") when another
     value is found exactly, elsewhere in the message, by a phrase that is not weak (where
     somebody sleeps says more). Not by words inside the weak one: "ما عندي بيت" is no home."""
     if weak is None:
         return matches
 
+    # A match without a phrase (a noun said with "no", words read one by one) inside a weak
+    # phrase of the same value is that phrase's reading.
+    spans = [(m.start, m.end, _key(m.value)) for m in matches if m.phrase and m.phrase in weak]
+
     def is_weak(match: _Match) -> bool:
-        return not match.phrase or match.phrase in weak
+        if match.phrase:
+            return match.phrase in weak
+        return negated_are_weak or any(
+            start <= match.start and match.end <= end and key == _key(match.value)
+            for start, end, key in spans
+        )
 
     strong = [m for m in matches if m.exact and not m.generic and not is_weak(m)]
 
@@ -968,10 +995,16 @@ def read_answer(
     words = _all_number_words(number_words) if spec.number_range is not None else {}
     if people:
         tokens, ages = without_ages(tokens, words, without_proclitic)
-        # Ages or "grown" ("my eldest daughter, 22"): the same children said twice.
-        grown = max(
-            sum(age >= ADULT_AGE for age in ages), grown_kids(tokens, words, without_proclitic)
-        )
+        # Ages or "grown" ("my eldest daughter, 22"): the same children said twice. Where
+        # adults are counted, an age is a grown child's only beside a son or a daughter: "my
+        # mother and my sister, who is 20" lists the sister already.
+        adults = spec.slot in lexicon().counts_speaker
+        aged = sum(age >= ADULT_AGE for age in ages)
+        if adults and not names_kids(tokens, without_proclitic):
+            aged = 0
+        grown = max(aged, grown_kids(tokens, words, without_proclitic))
+        if adults and grown:
+            tokens = without_grown_counts(tokens, words, without_proclitic)
     if not tokens:
         return False, None
     # A title that is a yes / no word ("نه", "هو", "Yes") is read as one: a phrase of the
@@ -996,12 +1029,18 @@ def read_answer(
     matches += [replace(m, generic=True) for m in _all_matches(tokens, yes_no)]
     matches += _contradicted(tokens, spec, matches)
     matches = _without_false_typos(tokens, matches)
+    matches = _said_now(tokens, spec.slot, matches)
     matches = _strongest(matches, lexicon().weak.get(spec.slot, ()))
+    matches = _without_weak_phrases(
+        matches, lexicon().weakest_phrases.get(spec.slot), negated_are_weak=False
+    )
     matches = _without_weak_phrases(matches, lexicon().weak_phrases.get(spec.slot))
     if "dont_know" in spec.intents and _undecided(tokens):
         return _checked(spec.intents["dont_know"], spec)
     if spec.number_range is not None:
         found, value, said = _read_number(tokens, spec, matches, number_words, words)
+        if not found and grown and spec.slot in lexicon().counts_speaker:
+            return _checked(1 + grown, spec)  # "me and my elder son": only grown ones listed
         if found and grown and isinstance(value, int):
             # Grown sons and daughters move as adults: added to the people listed (not to a
             # number said), taken from the children.
@@ -1016,7 +1055,7 @@ def read_answer(
         named = [m for m in matches if m.value == [] or not excluded(tokens, m.start, m.end)]
         if len(named) < len(matches) and not any(m.value != [] for m in named):
             return True, []
-        matches = named
+        matches = _descriptions_as_reasons(named)
     values = [v for v in _best(matches, spec.many) if spec.accepts(v)]
     if spec.many and not values and any(m.value == [] for m in matches):
         return True, []  # "no preference"
@@ -1025,6 +1064,30 @@ def read_answer(
     if spec.many:
         return True, values
     return True, values[0]
+
+
+def _descriptions_as_reasons(matches: list[_Match]) -> list[_Match]:
+    """The matches less the descriptions (a phrase of several values: "کوه", the mountains)
+    that cover a value named by itself: "ساووا را خوش دارم چون کوه دارد" is Savoie, and the
+    mountains say why, not Cantal too."""
+
+    def values(match: _Match) -> list[Any]:
+        return match.value if isinstance(match.value, list) else [match.value]
+
+    named = {v for m in matches if not m.generic and len(values(m)) == 1 for v in values(m)}
+    return [m for m in matches if len(values(m)) < 2 or not named.intersection(values(m))]
+
+
+def _said_now(tokens: Sequence[str], slot: str, matches: list[_Match]) -> list[_Match]:
+    """The values named after the last word for "now", when one is ("كنت في باريس ودابا في
+    تولوز": Toulouse); else every match."""
+    if slot not in lexicon().now_slots:
+        return matches
+    now = lexicon().now
+    marks = [i for i, t in enumerate(tokens) if t in now or without_proclitic(t) in now]
+    if not marks or not any(not m.generic and m.start > marks[-1] for m in matches):
+        return matches
+    return [m for m in matches if m.generic or m.start > marks[-1]]
 
 
 def _contradicted(tokens: Sequence[str], spec: SlotSpec, matches: Sequence[_Match]) -> list[_Match]:
@@ -1081,6 +1144,10 @@ def _read_number(
             return (*_checked(since, spec), True)
     if digits:
         return (*_checked(digits[0], spec), True)
+    # A number said wins over a phrase read only through a typo ("do pesar": two sons, not
+    # "pesaram", my son).
+    if any(token in words for token in tokens):
+        matches = [m for m in matches if m.exact]
     values = _best(matches, many=False)
     if values:
         value = as_whole_number(values[0]) if values[0] != "dont_know" else values[0]

@@ -114,6 +114,30 @@ def without_ages(
     return [t for p, t in enumerate(tokens) if p not in masked], [a for a in said if a is not None]
 
 
+def names_kids(tokens: Sequence[str], bare: Any = None) -> bool:
+    """Whether a son, a daughter or children are named (an age alone may be a sister's)."""
+    strip = bare or (lambda token: token)
+    kids = counting_words().kids
+    return any(token in kids or strip(token) in kids for token in tokens)
+
+
+def without_grown_counts(
+    tokens: Sequence[str], numbers: Mapping[str, int], bare: Any = None
+) -> list[str]:
+    """The tokens less the numbers of grown sons and daughters ("دو پسر کلانم": the two are
+    counted by `grown_kids`, not the adults said)."""
+    strip = bare or (lambda token: token)
+    words = counting_words()
+    dropped = {
+        position
+        for position in range(len(tokens) - 2)
+        if _number(strip(tokens[position]), numbers) is not None
+        and (tokens[position + 1] in words.kids or strip(tokens[position + 1]) in words.kids)
+        and (tokens[position + 2] in words.grown or strip(tokens[position + 2]) in words.grown)
+    }
+    return [token for position, token in enumerate(tokens) if position not in dropped]
+
+
 def grown_kids(tokens: Sequence[str], numbers: Mapping[str, int], bare: Any = None) -> int:
     """Sons and daughters said to be grown ("ثلاث بنات كبار": 3), who move as adults."""
     strip = bare or (lambda token: token)
@@ -122,7 +146,9 @@ def grown_kids(tokens: Sequence[str], numbers: Mapping[str, int], bare: Any = No
     for position, token in enumerate(tokens[:-1]):
         if strip(token) not in words.kids and token not in words.kids:
             continue
-        if strip(tokens[position + 1]) not in words.grown:
+        # The word itself first: "بزرگم" (my elder) is no proclitic "ب" before "زرگم".
+        after = tokens[position + 1]
+        if after not in words.grown and strip(after) not in words.grown:
             continue
         before = _number(strip(tokens[position - 1]), numbers) if position else None
         count += before or 1

@@ -355,3 +355,41 @@ def test_two_kin_nouns_joined_by_and_are_two_people():
 )
 def test_a_value_said_with_no(nlg, slot, language, text, expected):  # noqa: F811
     assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # Where adults are counted, an age beside no son or daughter is a listed person's:
+        # the sister is counted once, not again as a grown child.
+        ("adults", "prs", "مه و مادرم و خواهرم که ۲۰ ساله است", 3),
+        ("adults", "prs", "من و خواهرم که ۲۵ ساله است", 2),
+        # "My elder son / daughter": the grown word read as typed (not "ب" + "زرگم").
+        ("adults", "prs", "من و خانمم و دختر بزرگم", 3),
+        # Only grown ones listed with the person typing: they move as adults...
+        ("adults", "prs", "من و پسر کلانم", 2),
+        # ... and their number counts them, not the adults said.
+        ("adults", "prs", "من و دو پسر بزرگم", 3),
+        # A son with his age still moves as an adult (a guard).
+        ("adults", "prs", "من و خانمم و پسرم که ۲۰ سالشه", 3),
+    ],
+)
+def test_ages_and_elder_children_of_the_sixth_pass(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # A number said wins over a phrase read only through a typo ("pesar" is no typo of
+        # "pesaram", my son, when "do", two, is said).
+        ("children", "prs", "do pesar daram", 2),
+        ("children", "prs", "se pesar", 3),
+        # The phrase found exactly still wins (a guard).
+        ("children", "prs", "yak pesar", 1),
+        # "Only me, I am": the verb says nothing more; the wife's whereabouts explain.
+        ("adults", "prs", "فقط خودم هستم، زنم در ایران است", 1),
+    ],
+)
+def test_numbers_said_and_only_me_of_the_sixth_pass(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)

@@ -596,3 +596,73 @@ def test_who_gave_the_place_says_more_than_being_given_one(nlg):  # noqa: F811
 def test_only_me_said_with_i_am_is_one_adult(nlg):  # noqa: F811
     text = "یوازې زه یم، ښځه مې په افغانستان کې ده"
     assert read(nlg, "adults", "ps", text) == (True, 1)
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "expected"),
+    [
+        # 115 is the number that found the hotel or the shelter: the place named wins.
+        ("housing_situation", "در هتل هستیم، 115 پیدا کرده", "social_hotel"),
+        ("housing_situation", "115", "emergency_shelter"),
+        # French by what one can or cannot do, Kabuli and Iranian forms.
+        ("french_level", "هیچ گپ زده نمیتانم", "none"),
+        ("french_level", "فقط دری و پشتو", "none"),
+        ("french_level", "زیاد خوب نی", "basic"),
+        ("french_level", "کمی حرف میزنم", "basic"),
+        ("french_level", "گذاره میکنم", "intermediate"),
+        ("french_level", "میتونم حرف بزنم", "intermediate"),
+        ("french_level", "بدون مشکل گپ میزنم", "fluent"),
+        ("french_level", "خیلی خوب حرف میزنم", "fluent"),
+        # Ready to move: Latin negations, a fuzzy "can't say" must not eat "can't go".
+        ("ready_to_move", "amada nistom", "no"),
+        ("ready_to_move", "نمیتوانیم برویم", "no"),
+        ("ready_to_move", "فعلا نمیتانم بگویم", "maybe"),
+        ("ready_to_move", "نیمه آماده هستم", "maybe"),
+        ("residence_area", "در شهر دیگری زندگی میکنم", "elsewhere"),
+    ],
+)
+def test_dari_forms_of_the_sixth_pass(nlg, slot, text, expected):  # noqa: F811
+    assert read(nlg, slot, "prs", text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("language", "slot", "text", "expected"),
+    [
+        # "Before X, now Y": what is named after the word for now is where the person stands.
+        ("prs", "residence_area", "قبلا لیون بودم ولی حالا در لیل هستم", "elsewhere"),
+        ("ar", "residence_area", "كنت في باريس ودابا في تولوز", "elsewhere"),
+        ("prs", "work_situation", "قبلا CDI داشتم، حالا بیکار هستم", "unemployed"),
+        # Without a value after it, the word for now changes nothing (a guard).
+        ("prs", "residence_area", "فعلا در پاریس زندگی میکنم", "ile_de_france"),
+        # "Why not" is a maybe alone, a yes beside "we go".
+        ("prs", "ready_to_move", "چرا نی، میریم", "yes"),
+        ("prs", "ready_to_move", "چرا نه", "maybe"),
+        # The formal no; "it is fine" (خیر است) is no refusal.
+        ("prs", "ready_to_move", "خیر", "no"),
+        ("prs", "ready_to_move", "خیر است", "yes"),
+        # "I don't like to go", "not possible": no, beside the maybe of "possible".
+        ("prs", "ready_to_move", "خوش ندارم برم", "no"),
+        ("prs", "ready_to_move", "ممکن نیست", "no"),
+        # Iranian indefinite "ـی" after the noun: "no child at all".
+        ("prs", "children", "هیچ طفلی ندارم", 0),
+        # Herati and Kabuli words for I and my wife.
+        ("prs", "adults", "مه و زنکم", 2),
+        ("prs", "adults", "فقط مو", 1),
+    ],
+)
+def test_now_and_why_not_of_the_sixth_pass(nlg, language, slot, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A description covering a territory named by itself says why, not two more.
+        ("ساووا را خوش دارم چون کوه دارد", ["savoie"]),
+        # One that does not cover it still adds its territories (a guard), and alone is read.
+        ("لوزر یا جای کوهی", ["lozere", "cantal", "savoie"]),
+        ("نزدیک کوه ها", ["cantal", "savoie"]),
+    ],
+)
+def test_a_description_beside_its_territory_is_a_reason(nlg, text, expected):  # noqa: F811
+    assert read(nlg, "territory_preferences", "prs", text) == (True, expected)
