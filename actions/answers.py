@@ -30,6 +30,7 @@ from actions.counting import (
     moving_clauses,
     noun_count,
     only_me,
+    unglued,
     without_ages,
     without_months,
     years_since,
@@ -51,7 +52,8 @@ _FUZZY_MIN_LENGTH_ARABIC: Final = 5
 _SPLIT_MIN_LENGTH: Final = 5
 # Arabic words carry "and", "in/with", "for", "so" and the article in front ("والعائلة",
 # "بالشارع", "فالزنقة", "للعمل"): a word is also read without them (longest first).
-_PROCLITICS: Final = ("وبال", "وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
+# "عال" is "على" + the article, as Levantine and Gulf speakers type it ("عالسافوا").
+_PROCLITICS: Final = ("وبال", "وال", "بال", "فال", "كال", "عال", "لل", "ال", "و", "ف", "ب", "ل")
 _BARE_MIN_LENGTH: Final = 3
 _ARTICLE: Final = "ال"
 # Parts of a title that are details, not its name: "Emergency shelter (115, CHRS)".
@@ -830,6 +832,8 @@ def read_answer(
     grown = 0
     # Every language's number words in one map, for a question that takes a number.
     words = _all_number_words(number_words) if spec.number_range is not None else {}
+    if spec.number_range is not None:
+        tokens = unglued(tokens)
     if people:
         tokens, ages = without_ages(tokens, words, without_proclitic)
         # Ages or "grown" ("my eldest daughter, 22"): the same children said twice.

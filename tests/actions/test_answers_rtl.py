@@ -532,3 +532,30 @@ def test_behind_the_article_a_word_starts_anew():
 
     assert not _similar("الکار", "الدار")
     assert _similar("الشارغ", "الشارع")
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # A number typed against its unit is read as the number and the unit.
+        ("experience_years", "fr", "10ans", 10),
+        ("experience_years", "ar", "٥سنين", 5),
+        ("children", "fr", "2enfants", 2),
+        # Not letters that are no counting word: Arabizi "3am" is "عام", a year.
+        ("experience_years", "ar", "3am", 1),
+    ],
+)
+def test_a_number_glued_to_its_unit(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+def test_ala_with_the_article_is_a_proclitic(nlg):  # noqa: F811
+    # "عالسافوا" is "على السافوا" (to Savoie), typed as one word in Levantine and Gulf Arabic.
+    assert without_proclitic("عالسافوا") == "سافوا"
+    assert read(nlg, "territory_preferences", "ar", "بدي روح عالسافوا") == (True, ["savoie"])
+
+
+def test_a_duration_is_no_short_contract_beside_another_value(nlg):  # noqa: F811
+    # "Out of work for months": "months" alone is still a short contract.
+    assert read(nlg, "work_situation", "ar", "بطال من شهور") == (True, "unemployed")
+    assert read(nlg, "work_situation", "ar", "شهور") == (True, "short_contract")
