@@ -884,7 +884,14 @@ def read_answer(
             # number said), taken from the children.
             if spec.slot not in lexicon().counts_speaker:
                 return _checked(max(value - grown, 0), spec)
-            if not said:
+            # Not when the phrase read names the son already ("انا وولدي", me and my son).
+            kids = counting_words().kids
+            in_phrase = any(
+                m.value == value and kids.intersection(map(without_proclitic, m.phrase.split()))
+                for m in matches
+                if not m.generic
+            )
+            if not said and not in_phrase:
                 return _checked(value + grown, spec)
         return found, value
     if spec.many:

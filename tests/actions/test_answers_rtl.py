@@ -559,3 +559,16 @@ def test_a_duration_is_no_short_contract_beside_another_value(nlg):  # noqa: F81
     # "Out of work for months": "months" alone is still a short contract.
     assert read(nlg, "work_situation", "ar", "بطال من شهور") == (True, "unemployed")
     assert read(nlg, "work_situation", "ar", "شهور") == (True, "short_contract")
+
+
+def test_a_territory_named_outweighs_a_description_of_several(nlg):  # noqa: F811
+    # "Cantal, for the mountains": the name says which; the mountains alone name two.
+    assert read(nlg, "territory_preferences", "ar", "كانتال عندها الجبال") == (True, ["cantal"])
+    assert read(nlg, "territory_preferences", "ar", "الجبال") == (True, ["cantal", "savoie"])
+
+
+def test_a_grown_son_named_by_the_phrase_is_not_counted_twice(nlg):  # noqa: F811
+    # "Me and my son, he is 22": two adults (the phrase names the son; his age says grown).
+    assert read(nlg, "adults", "ar", "انا وولدي عمره 22 سنة") == (True, 2)
+    # A grown daughter named beside a listing is still added: me, my wife, our daughter of 20.
+    assert read(nlg, "adults", "ar", "انا ومرتي وبنتي عمرها 20 سنة") == (True, 3)
