@@ -32,6 +32,7 @@ from actions.counting import (
     names_kids,
     noun_count,
     only_me,
+    unglued,
     without_ages,
     without_grown_counts,
     without_months,
@@ -54,7 +55,8 @@ _FUZZY_MIN_LENGTH_ARABIC: Final = 5
 _SPLIT_MIN_LENGTH: Final = 5
 # Arabic words carry "and", "in/with", "for", "so" and the article in front ("والعائلة",
 # "بالشارع", "فالزنقة", "للعمل"): a word is also read without them (longest first).
-_PROCLITICS: Final = ("وبال", "وال", "بال", "فال", "كال", "لل", "ال", "و", "ف", "ب", "ل")
+# "عال" is "على" + the article, as Levantine and Gulf speakers type it ("عالسافوا").
+_PROCLITICS: Final = ("وبال", "وال", "بال", "فال", "كال", "عال", "لل", "ال", "و", "ف", "ب", "ل")
 _BARE_MIN_LENGTH: Final = 3
 _ARTICLE: Final = "ال"
 # Parts of a title that are details, not its name: "Emergency shelter (115, CHRS)".
@@ -993,6 +995,8 @@ def read_answer(
     grown = 0
     # Every language's number words in one map, for a question that takes a number.
     words = _all_number_words(number_words) if spec.number_range is not None else {}
+    if spec.number_range is not None:
+        tokens = unglued(tokens)
     if people:
         tokens, ages = without_ages(tokens, words, without_proclitic)
         # Ages or "grown" ("my eldest daughter, 22"): the same children said twice. Where
@@ -1046,7 +1050,14 @@ def read_answer(
             # number said), taken from the children.
             if spec.slot not in lexicon().counts_speaker:
                 return _checked(max(value - grown, 0), spec)
-            if not said:
+            # Not when the phrase read names the son already ("انا وولدي", me and my son).
+            kids = counting_words().kids
+            in_phrase = any(
+                m.value == value and kids.intersection(map(without_proclitic, m.phrase.split()))
+                for m in matches
+                if not m.generic
+            )
+            if not said and not in_phrase:
                 return _checked(value + grown, spec)
         return found, value
     if spec.many:

@@ -155,6 +155,26 @@ def grown_kids(tokens: Sequence[str], numbers: Mapping[str, int], bare: Any = No
     return count
 
 
+_GLUED: Final = re.compile(r"(\d+)(\D+)")
+
+
+def unglued(tokens: Sequence[str]) -> list[str]:
+    """A number typed against its unit as two words: "5ans", "10سنين", "2enfants". Only
+    before a counting word (a unit of time, or a noun a question counts): "3am" stays the
+    Arabizi "عام" (a year)."""
+    words = counting_words()
+    units = words.age_units | words.months | words.kids | words.grown
+    units = units.union(*words.slot_nouns.values())
+    out: list[str] = []
+    for token in tokens:
+        glued = _GLUED.fullmatch(token)
+        if glued and glued.group(2) in units:
+            out += [glued.group(1), glued.group(2)]
+        else:
+            out.append(token)
+    return out
+
+
 def noun_count(
     tokens: Sequence[str], slot: str, numbers: Mapping[str, int], bare: Any = None
 ) -> int | None:

@@ -666,3 +666,43 @@ def test_now_and_why_not_of_the_sixth_pass(nlg, language, slot, text, expected):
 )
 def test_a_description_beside_its_territory_is_a_reason(nlg, text, expected):  # noqa: F811
     assert read(nlg, "territory_preferences", "prs", text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # A number typed against its unit is read as the number and the unit.
+        ("experience_years", "fr", "10ans", 10),
+        ("experience_years", "ar", "٥سنين", 5),
+        ("children", "fr", "2enfants", 2),
+        # Not letters that are no counting word: Arabizi "3am" is "عام", a year.
+        ("experience_years", "ar", "3am", 1),
+    ],
+)
+def test_a_number_glued_to_its_unit(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+def test_ala_with_the_article_is_a_proclitic(nlg):  # noqa: F811
+    # "عالسافوا" is "على السافوا" (to Savoie), typed as one word in Levantine and Gulf Arabic.
+    assert without_proclitic("عالسافوا") == "سافوا"
+    assert read(nlg, "territory_preferences", "ar", "بدي روح عالسافوا") == (True, ["savoie"])
+
+
+def test_a_duration_is_no_short_contract_beside_another_value(nlg):  # noqa: F811
+    # "Out of work for months": "months" alone is still a short contract.
+    assert read(nlg, "work_situation", "ar", "بطال من شهور") == (True, "unemployed")
+    assert read(nlg, "work_situation", "ar", "شهور") == (True, "short_contract")
+
+
+def test_a_territory_named_outweighs_a_description_of_several(nlg):  # noqa: F811
+    # "Cantal, for the mountains": the name says which; the mountains alone name two.
+    assert read(nlg, "territory_preferences", "ar", "كانتال عندها الجبال") == (True, ["cantal"])
+    assert read(nlg, "territory_preferences", "ar", "الجبال") == (True, ["cantal", "savoie"])
+
+
+def test_a_grown_son_named_by_the_phrase_is_not_counted_twice(nlg):  # noqa: F811
+    # "Me and my son, he is 22": two adults (the phrase names the son; his age says grown).
+    assert read(nlg, "adults", "ar", "انا وولدي عمره 22 سنة") == (True, 2)
+    # A grown daughter named beside a listing is still added: me, my wife, our daughter of 20.
+    assert read(nlg, "adults", "ar", "انا ومرتي وبنتي عمرها 20 سنة") == (True, 3)
