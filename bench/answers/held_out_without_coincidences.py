@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""The second held-out set without every answer equal to a development answer or a lexicon
+"""A later held-out set without every answer equal to a development answer or a lexicon
 phrase (any length), through the stack: aggregates only, the misses are never printed.
 
 A strict lower bound of how the reading generalises: the answers left out are mostly the
-question's plain vocabulary. Development answers are those of the revisions named (the
-fifth pass's branch heads kept theirs before the merge deleted the coincidences).
+question's plain vocabulary. Development answers are those of the revisions named for the
+set (the passes' branch heads kept theirs before the merge deleted the coincidences).
 
-    .venv/assistant/bin/python bench/answers/held_out_2_without_coincidences.py
+    .venv/assistant/bin/python bench/answers/held_out_without_coincidences.py
+    .venv/assistant/bin/python bench/answers/held_out_without_coincidences.py --set held_out_3.yml
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -26,14 +28,19 @@ sys.path.insert(0, str(ROOT))
 
 import answers_report as report  # noqa: E402
 
-# ff9ea32: before the fifth pass; then its four branch heads (Dari, Pashto, Arabic, numbers).
-REVISIONS = ("ff9ea32", "aecd5c7", "5a5bf9d", "68b33ca", "aa8650d", "HEAD")
+# Per set: the code it was written against, then the branch heads of the pass after it.
+REVISIONS = {
+    # ff9ea32; the fifth pass's Dari, Pashto, Arabic and numbers heads.
+    "held_out_2.yml": ("ff9ea32", "aecd5c7", "5a5bf9d", "68b33ca", "aa8650d", "HEAD"),
+    # e21f9ee; the sixth pass's Arabic, Dari, Pashto and speed heads.
+    "held_out_3.yml": ("e21f9ee", "4cdede8", "0308672", "75d6c84", "441a162", "HEAD"),
+}
 
 
-def development_keys() -> set[str]:
+def development_keys(revisions: tuple[str, ...]) -> set[str]:
     """Every development answer of the revisions, as the copy check compares them."""
     keys: set[str] = set()
-    for revision in REVISIONS:
+    for revision in revisions:
         shown = subprocess.run(
             ["git", "-C", str(ROOT), "show", f"{revision}:tests/answers/dev.yml"],
             capture_output=True,
@@ -66,10 +73,13 @@ def lexicon_keys() -> set[str]:
 
 
 def main() -> None:
-    seen = development_keys() | lexicon_keys()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", default="held_out_2.yml", choices=sorted(REVISIONS))
+    name = parser.parse_args().set
+    seen = development_keys(REVISIONS[name]) | lexicon_keys()
     kept: dict[str, dict[str, list[list[Any]]]] = {}
     left_out: dict[str, int] = {}
-    for language, questions in report.load_held_out(report.HELD_OUT_2).items():
+    for language, questions in report.load_held_out(report.HELD_OUT.with_name(name)).items():
         kept[language] = {}
         for question, items in questions.items():
             unseen = [[text, value] for text, value in items if report._letters(text) not in seen]
@@ -77,7 +87,7 @@ def main() -> None:
             left_out[language] = left_out.get(language, 0) + len(items) - len(unseen)
     print(f"left out (equal to a development answer or a lexicon phrase): {left_out}")
     with tempfile.TemporaryDirectory() as workdir:
-        answers = Path(workdir) / "held_out_2_unseen.yml"
+        answers = Path(workdir) / "held_out_unseen.yml"
         answers.write_text(yaml.safe_dump(kept, allow_unicode=True), encoding="utf-8")
         model = (ROOT / "models" / "emile.tar.gz").resolve()
         stack_dir = Path(tempfile.mkdtemp(prefix="emile-answers-"))
