@@ -356,6 +356,24 @@ def test_every_held_out_set_is_refused_offline_and_guards_the_development_set(
     )
 
 
+def test_a_batch_kept_under_bench_is_checked_for_copies_only(tmp_path, monkeypatch):
+    report = _report()
+    held = tmp_path / "held_out_3.yml"
+    held.write_text("prs:\n  adults:\n    - [من و خانمم و مادرم, 3]\n", encoding="utf-8")
+    monkeypatch.setattr(report, "HELD_OUT_SETS", (held,))
+    monkeypatch.setattr(report, "BATCHES", tmp_path / "batches")
+    report.BATCHES.mkdir()
+    batch = report.BATCHES / "s7_prs_1.yml"
+    batch.write_text("prs:\n  adults:\n    - [man o khanomam, 2]\n", encoding="utf-8")
+
+    def batch_problems() -> list[str]:
+        return [p for p in report.check_sets(report.DEV) if "s7_prs_1" in p]
+
+    assert batch_problems() == []  # a batch's few answers are no problem
+    batch.write_text("prs:\n  adults:\n    - [من و خانمم و مادرم!, 3]\n", encoding="utf-8")
+    assert batch_problems() == ["s7_prs_1.yml: prs/adults: answer 1 is in the held-out set"]
+
+
 def test_the_held_out_sets_are_reported_apart_and_together(monkeypatch):
     report = _report()
     sets = {"held_out.yml": (9, 10, 0), "held_out_2.yml": (18, 20, 1)}
