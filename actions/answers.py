@@ -690,13 +690,12 @@ def _words(phrase: str) -> tuple[str, ...]:
 def _mixed_matches(
     forms: Sequence[set[str]],
     candidates: Sequence[tuple[Any, str]],
-    index: _PhraseIndex | None = None,
+    index: _PhraseIndex,
 ) -> list[_Match]:
     """Phrases of two words or more found exactly with each word in any of its forms: one
     stripped, the next as typed ("الايل دو فرانس": "ايل" without its article, "فرانس" with
     its ف, which a whole stripped message would have taken off)."""
     known = set().union(*forms)
-    index = index or _indexed(candidates)
     starting = sorted(at for word in known for at in index.by_first.get(word, ()))
     found = []
     for position in starting:
@@ -854,7 +853,7 @@ def _people_count(
     tokens: Sequence[str],
     spec: SlotSpec,
     phrases: Sequence[_Match],
-    number_words: Mapping[str, Mapping[str, int]] | None,
+    words: Mapping[str, int],
 ) -> int | None:
     """How many people a message lists ("me, my wife and my mother": 3 adults; "two boys
     and a girl": 3 children), when it names two or more; else None.
@@ -886,7 +885,6 @@ def _people_count(
     for phrase in phrases:
         if sum(phrase.start <= m.start and m.end <= phrase.end for m in named) >= 2:
             return None
-    words = {w: n for by_language in (number_words or {}).values() for w, n in by_language.items()}
     total = 1 if spec.slot in lexicon().counts_speaker else 0
     covered = {at for m in named for at in range(m.start, m.end)}
     for match in named:
@@ -994,8 +992,9 @@ def read_answer(
     tokens = [t for t in normalise(text).split() if t not in lexicon().particles]
     grown = 0
     # Every language's number words in one map, for a question that takes a number.
-    words = _all_number_words(number_words) if spec.number_range is not None else {}
+    words: dict[str, int] = {}
     if spec.number_range is not None:
+        words = _all_number_words(number_words)
         tokens = unglued(tokens)
     if people:
         tokens, ages = without_ages(tokens, words, without_proclitic)
@@ -1042,7 +1041,7 @@ def read_answer(
     if "dont_know" in spec.intents and _undecided(tokens):
         return _checked(spec.intents["dont_know"], spec)
     if spec.number_range is not None:
-        found, value, said = _read_number(tokens, spec, matches, number_words, words)
+        found, value, said = _read_number(tokens, spec, matches, words)
         if not found and grown and spec.slot in lexicon().counts_speaker:
             return _checked(1 + grown, spec)  # "me and my elder son": only grown ones listed
         if found and grown and isinstance(value, int):
@@ -1122,7 +1121,6 @@ def _read_number(
     tokens: Sequence[str],
     spec: SlotSpec,
     matches: list[_Match],
-    number_words: Mapping[str, Mapping[str, int]] | None,
     words: Mapping[str, int],
 ) -> tuple[bool, Any, bool]:
     """(found, value, whether the count was said as a number) for a slot that takes one.
@@ -1135,7 +1133,7 @@ def _read_number(
     counted = noun_count(tokens, spec.slot, words, without_proclitic)
     if counted is not None:
         return (*_checked(counted, spec), True)
-    listed = _people_count(tokens, spec, [m for m in matches if not m.generic], number_words)
+    listed = _people_count(tokens, spec, [m for m in matches if not m.generic], words)
     if listed is not None and spec.accepts(listed):
         return True, listed, False
     digits = [int(t) for t in tokens if t.isdigit()]
