@@ -750,17 +750,22 @@ def _without_weak_phrases(
     if weak is None:
         return matches
 
-    # A match without a phrase (a noun said with "no", words read one by one) inside a weak
-    # phrase of the same value is that phrase's reading.
+    # A match inside a weak phrase of the same value (a noun said with "no", words read one by
+    # one, a shorter phrase) is that phrase's reading.
     spans = [(m.start, m.end, _key(m.value)) for m in matches if m.phrase and m.phrase in weak]
 
-    def is_weak(match: _Match) -> bool:
-        if match.phrase:
-            return match.phrase in weak
-        return negated_are_weak or any(
+    def inside_weak(match: _Match) -> bool:
+        return any(
             start <= match.start and match.end <= end and key == _key(match.value)
             for start, end, key in spans
         )
+
+    def is_weak(match: _Match) -> bool:
+        if match.phrase:
+            # A shorter phrase of the same value inside a weak one is read with it: "شوية"
+            # (a little) in "الكتابة صعبة شوية" (writing is a little hard).
+            return match.phrase in weak or inside_weak(match)
+        return negated_are_weak or inside_weak(match)
 
     strong = [m for m in matches if m.exact and not m.generic and not is_weak(m)]
 
@@ -801,10 +806,12 @@ def _strongest(matches: list[_Match], weak: Sequence[str]) -> list[_Match]:
 
 @functools.lru_cache(maxsize=1)
 def _function_words() -> frozenset[str]:
-    """The words of the lexicon's negations: small words of the language ("sara", with;
-    "لرم", I have), not spellings of a value's noun."""
+    """The words of the lexicon's negations and of "whether": small words of the language
+    ("sara", with; "لرم", I have; "kant", it is, in "ila kant"), not spellings of a value's
+    noun."""
     lex = lexicon()
-    everything = [*lex.negations, *lex.post_negations, *lex.not_negations]
+    # "ila kant savoie mzyan" (if it is Savoie, good): "kant" is no typo of "kantal".
+    everything = [*lex.negations, *lex.post_negations, *lex.not_negations, *lex.whether]
     return frozenset(w for p in everything for w in p.split())
 
 
