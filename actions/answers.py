@@ -106,6 +106,10 @@ class Lexicon:
     # or not listed when both are found ("licence" is in "foreign licence", "learning for
     # the licence" and "no licence" alike)
     weak: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # slot -> normalised phrases of a weak value that state it, not merely name its noun
+    # ("I exchanged my Afghan licence": a licence now; "OFPRA granted me asylum": a right to
+    # work): they rank as a value that is not weak
+    strong_phrases: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # normalised words that, after "I don't know", make it "whether" ("نمیدانم که…", "je ne
     # sais pas si…"), and endings that say "…or not" ("…دارم یا نه"): the person does not know
     whether: frozenset[str] = frozenset()
@@ -209,6 +213,10 @@ def lexicon() -> Lexicon:
             # A weak value may be a list, as a lexicon value may ("[cantal, savoie]").
             slot: tuple(_key(_value(slot, v)) for v in values or ())
             for slot, values in (data.get("weak") or {}).items()
+        },
+        strong_phrases={
+            slot: frozenset(_phrases(by_language))
+            for slot, by_language in (data.get("strong_phrases") or {}).items()
         },
         whether=frozenset(_phrases(data.get("whether"))),
         or_not=tuple(_phrases(data.get("or_not"))),
@@ -775,19 +783,30 @@ def _without_weak_phrases(
             for s in strong
         )
 
-    return [m for m in matches if m.generic or not is_weak(m) or not outweighed(m)]
+    kept = [m for m in matches if m.generic or not is_weak(m) or not outweighed(m)]
+    # The words of a weak phrase that lost say nothing else either: "paris ke na yam, lyon ke
+    # osegam" (not in Paris, in Lyon) is not Paris.
+    lost = [m for m in matches if m.phrase in weak and not m.generic and outweighed(m)]
+    return [
+        m for m in kept if m.generic or not any(d.start <= m.start and m.end <= d.end for d in lost)
+    ]
 
 
-def _strongest(matches: list[_Match], weak: Sequence[str]) -> list[_Match]:
+def _strongest(
+    matches: list[_Match], weak: Sequence[str], stated: frozenset[str] = frozenset()
+) -> list[_Match]:
     """The matches less those of a weaker value than one found exactly: "لایسنس مې په
     افغانستان کې اخیستی" is a foreign licence ("no"), not a "yes"; "no licence, but I am
-    learning" is learning."""
+    learning" is learning. A phrase in `stated` ranks as a value that is not weak."""
     if not weak:
         return matches
 
     def rank(match: _Match) -> int:
         key = _key(match.value)
-        return weak.index(key) if key in weak else len(weak)
+        # "I exchanged my Afghan licence": the foreign licence is what it was.
+        if match.phrase in stated or key not in weak:
+            return len(weak)
+        return weak.index(key)
 
     # A value found in a word of two letters does not overrule: it is too often a small
     # word of another language (Arabic "مي", mum, is Pashto "مې", my).
@@ -1040,7 +1059,11 @@ def read_answer(
     matches += _contradicted(tokens, spec, matches)
     matches = _without_false_typos(tokens, matches)
     matches = _said_now(tokens, spec.slot, matches)
-    matches = _strongest(matches, lexicon().weak.get(spec.slot, ()))
+    matches = _strongest(
+        matches,
+        lexicon().weak.get(spec.slot, ()),
+        lexicon().strong_phrases.get(spec.slot, frozenset()),
+    )
     matches = _without_weak_phrases(
         matches, lexicon().weakest_phrases.get(spec.slot), negated_are_weak=False
     )
