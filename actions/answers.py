@@ -25,13 +25,19 @@ import yaml
 
 from actions.counting import (
     ADULT_AGE,
+    EVERYONE,
+    Moving,
+    coming_count,
     counting_words,
     grown_kids,
+    having_said,
     less_than,
     moving_clauses,
     names_kids,
     noun_count,
     only_me,
+    restarted,
+    says_coming,
     unglued,
     without_ages,
     without_grown_counts,
@@ -69,6 +75,8 @@ _PERSIAN_KEYBOARD_PASHTO: Final = str.maketrans({"ږ": "ز"})
 # "My" at the end of a kin noun (Dari "ـم", Arabic "ـي", normalised): "برادر همسرم".
 _POSSESSIVE: Final = ("م", "ي")
 _POSSESSIVE_LATIN: Final = ("m",)  # Dari in Latin letters: "brar khanomam"
+# A pause in a message: the number before the first one may be the whole answer.
+_CLAUSE: Final = re.compile(r"[،,;؛:.!؟?…\n]+")
 
 
 # ---------------------------------------------------------------- the lexicon
@@ -1004,24 +1012,33 @@ def read_answer(
             if spec.many and not isinstance(value, list):
                 value = [value]
             return (True, value) if value is not None else (False, None)
+    # Every language's number words in one map, for a question that takes a number.
+    words: dict[str, int] = {}
+    lead: int | None = None
+    if spec.number_range is not None:
+        words = _all_number_words(number_words)
+        # "Three... no, four", "so two": what was said before is not the answer.
+        text = restarted(text, words, without_proclitic)
+        lead = _lead_number(text, spec, words)
     people = spec.number_range is not None and spec.slot in lexicon().people
+    moving: Moving | None = None
     if people:
         counts_speaker = spec.slot in lexicon().counts_speaker
         self_words = frozenset(lexicon().speaker_words.get(spec.slot, ()))
         if counts_speaker and only_me(text, self_words):
             return True, 1  # "only me, my wife stays": the others explain
-        kept, dropped = moving_clauses(text)
-        if dropped and not kept:
+        moving = moving_clauses(text, without_proclitic, words, _persons())
+        if moving.dropped and not moving.kept:
             # "My daughter stays in Kabul": none of them moves (the person typing does).
             return _checked(1 if counts_speaker else 0, spec)
-        text = " ".join(kept)
+        text = " ".join(moving.kept)
     tokens = [t for t in normalise(text).split() if t not in lexicon().particles]
     grown = 0
-    # Every language's number words in one map, for a question that takes a number.
-    words: dict[str, int] = {}
     if spec.number_range is not None:
-        words = _all_number_words(number_words)
         tokens = unglued(tokens)
+    if spec.slot in counting_words().years_since:
+        # "Since I was 15" ("من انا عمري 15 سنة", "از ۱۵ سالگی"): an age, not years of work.
+        tokens, _ = without_ages(tokens, words, without_proclitic, counting_words().ages_only)
     if people:
         tokens, ages = without_ages(tokens, words, without_proclitic)
         # Ages or "grown" ("my eldest daughter, 22"): the same children said twice. Where
@@ -1071,7 +1088,9 @@ def read_answer(
     if "dont_know" in spec.intents and _undecided(tokens):
         return _checked(spec.intents["dont_know"], spec)
     if spec.number_range is not None:
-        found, value, said = _read_number(tokens, spec, matches, words)
+        found, value, said = _read_number(tokens, spec, matches, words, lead)
+        if found and isinstance(value, int) and moving is not None:
+            value = _less_stayers(value, tokens, text, spec, moving)
         if not found and grown and spec.slot in lexicon().counts_speaker:
             return _checked(1 + grown, spec)  # "me and my elder son": only grown ones listed
         if found and grown and isinstance(value, int):
@@ -1104,6 +1123,36 @@ def read_answer(
     if spec.many:
         return True, values
     return True, values[0]
+
+
+@functools.lru_cache(maxsize=1)
+def _persons() -> frozenset[str]:
+    """The words that name someone other than the person typing: kin, children (every
+    people question's nouns, one word each)."""
+    counting = counting_words()
+    nouns = {word for found in lexicon().people.values() for word in found}
+    nouns |= {word for found in lexicon().pairs.values() for word in found}
+    nouns |= counting.kids.union(*counting.slot_nouns.values())
+    return frozenset(word for word in nouns if " " not in word)
+
+
+def _less_stayers(
+    value: int, tokens: Sequence[str], text: str, spec: SlotSpec, moving: Moving
+) -> int:
+    """The children "I have" less those the message says stay ("یو ماشوم لرم خو هغه په
+    افغانستان کې دی": I have one, he is in Afghanistan: 0; "five, two of them do not come":
+    3), when no number is said with a word for coming."""
+    if (
+        spec.slot in lexicon().counts_speaker
+        or not moving.dropped
+        or moving.stayers is None
+        or not having_said(text)
+        or says_coming(tokens, without_proclitic)
+    ):
+        return value
+    if moving.stayers == EVERYONE:
+        return 0
+    return max(value - moving.stayers, 0)
 
 
 def _descriptions_as_reasons(matches: list[_Match]) -> list[_Match]:
@@ -1152,15 +1201,29 @@ def _read_number(
     spec: SlotSpec,
     matches: list[_Match],
     words: Mapping[str, int],
+    lead: int | None = None,
 ) -> tuple[bool, Any, bool]:
     """(found, value, whether the count was said as a number) for a slot that takes one.
 
-    In this order: a number said with the slot's own noun ("2 adults and 3 children": 3
-    children); people listed one by one ("me, my wife and my mother", "2 boys and 1 girl");
-    for years, months, "less than" and calendar years; digits ("2 kids", "nous sommes 3");
-    the slot's phrases; number words (`words`: every language's, in one map).
+    In this order: children said to come ("دو تا با ما میان", two come with us); a number
+    said with the slot's own noun ("2 adults and 3 children": 3 children); people listed
+    one by one ("me, my wife and my mother", "2 boys and 1 girl"); for years, months, "less
+    than" and calendar years; a number said alone first (`lead`: "دوه، یو ښوونځي ته ځي…");
+    digits ("2 kids", "nous sommes 3") or a number word before its unit ("دوه کاله"); the
+    slot's phrases; number words (`words`: every language's, in one map).
     """
-    counted = noun_count(tokens, spec.slot, words, without_proclitic)
+    counting = counting_words()
+    if spec.slot in lexicon().people and spec.slot not in lexicon().counts_speaker:
+        nouns = counting.slot_nouns.get(spec.slot, frozenset()) | counting.kids
+        nouns |= frozenset(lexicon().people.get(spec.slot, ()))
+        coming = coming_count(tokens, nouns, words, without_proclitic)
+        if coming is not None and spec.accepts(coming):
+            return True, coming, True
+        if lead is not None:
+            return (*_checked(lead, spec), True)
+    if lead is not None and spec.slot in lexicon().counts_speaker:
+        return (*_checked(lead, spec), True)
+    counted = noun_count(tokens, spec.slot, words, without_proclitic, spec.accepts)
     if counted is not None:
         return (*_checked(counted, spec), True)
     listed = _people_count(tokens, spec, [m for m in matches if not m.generic], words)
@@ -1181,8 +1244,19 @@ def _read_number(
         if years:
             since = years_since(years[0]) if len(years) == 1 else abs(years[1] - years[0])
             return (*_checked(since, spec), True)
-    if digits:
-        return (*_checked(digits[0], spec), True)
+    if lead is not None:
+        return (*_checked(lead, spec), True)
+    # Digits, or a number word before its unit ("دوه کاله په ایران کې، دلته لا نه": two
+    # years in Iran, none here yet), in the order typed; a range at its lower bound
+    # ("ربعة ولا خمسة سنين": 4).
+    units = counting.age_units if spec.slot in counting.years_since else frozenset()
+    for position, token in enumerate(tokens):
+        if token.isdigit():
+            return (*_checked(int(token), spec), True)
+        unit = tokens[position + 1] if position + 1 < len(tokens) else ""
+        if token in words and unit in units:
+            first = next(t for t in tokens[max(position - 2, 0) : position + 1] if t in words)
+            return (*_checked(words[first], spec), True)
     # A number said wins over a phrase read only through a typo ("do pesar": two sons, not
     # "pesaram", my son).
     if any(token in words for token in tokens):
@@ -1191,11 +1265,39 @@ def _read_number(
     if values:
         value = as_whole_number(values[0]) if values[0] != "dont_know" else values[0]
         return (*_checked(value, spec), False)
-    # In the order typed: "4 or 5 years" is 4 (a range is read at its lower bound).
-    for token in tokens:
-        if token in words:
+    # In the order typed: "4 or 5 years" is 4 (a range is read at its lower bound). A
+    # number word that is also another language's word counts only alone or before what it
+    # counts (Pashto "ده", is; Dari "ده", ten: "ده سال").
+    for position, token in enumerate(tokens):
+        if token in words and _counts_here(tokens, position, spec):
             return (*_checked(words[token], spec), False)
     return False, None, False
+
+
+def _counts_here(tokens: Sequence[str], position: int, spec: SlotSpec) -> bool:
+    """Whether the number word at `position` is a number here: not one of `also_words`, or
+    alone, or before a unit, a classifier or a noun the question counts."""
+    counting = counting_words()
+    if tokens[position] not in counting.also_words or len(tokens) == 1:
+        return True
+    after = tokens[position + 1] if position + 1 < len(tokens) else ""
+    nouns = counting.slot_nouns.get(spec.slot, frozenset())
+    return after in counting.age_units | counting.classifiers | nouns | counting.months
+
+
+def _lead_number(text: str, spec: SlotSpec, words: Mapping[str, int]) -> int | None:
+    """The number a message opens with, alone before a pause ("دوه، یو ښوونځي ته ځي او بل لا
+    کوچنی دی": two, one goes to school…; "tsalor, 2 zamn aw 2 lonre"), with a classifier or
+    the question's noun at most ("دو تا، من و مادرم"); else None."""
+    first = normalise(_CLAUSE.split(text, maxsplit=1)[0]).split()
+    if len(first) == len(normalise(text).split()):
+        return None  # no pause: the message is read as a whole
+    counting = counting_words()
+    nouns = counting.slot_nouns.get(spec.slot, frozenset()) | counting.classifiers
+    if not first or any(word not in nouns for word in first[1:2]) or len(first) > 2:
+        return None
+    number = first[0]
+    return int(number) if number.isdigit() else words.get(number)
 
 
 def _all_number_words(number_words: Mapping[str, Mapping[str, int]] | None) -> dict[str, int]:

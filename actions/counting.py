@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -45,9 +45,27 @@ class CountingWords:
     classifiers: frozenset[str] = frozenset()  # "دو نفر بزرگ", "سه تا طفل"
     but: frozenset[str] = frozenset()  # "but": a clause ends before it
     less_than: tuple[str, ...] = ()  # "less than a year" is 0
+    # "no", "wait", "sorry" with a pause: what follows replaces the number said before
+    corrections: frozenset[str] = frozenset()
+    conclusions: frozenset[str] = frozenset()  # "so", "نو", "يعني": the number after is meant
+    coming: frozenset[str] = frozenset()  # "with me", "راسره", "جايين": those counted move
+    fillers: frozenset[str] = frozenset()  # "both", "all", "will": between a number and `coming`
+    abroad: frozenset[str] = frozenset()  # places abroad: someone "in" one does not move
+    in_before: frozenset[str] = frozenset()  # "in" before a place ("در", "في", "dar")
+    in_after: frozenset[str] = frozenset()  # "in" after it (Pashto "کې")
+    # number words that are also common words of another language (Pashto "ده", is)
+    also_words: frozenset[str] = frozenset()
+    ages_only: frozenset[str] = frozenset()  # "ساله", "سالگی", "کلن": only ever an age
+    grown_before: frozenset[str] = frozenset()  # "grown" said before them: "دوه لوی زامن"
+    having: frozenset[str] = frozenset()  # "I have": "سه طفل دارم" is all of them
+    all_of_them: frozenset[str] = frozenset()  # "they", "all": everyone named stays
+    one_of_them: frozenset[str] = frozenset()  # "he", "one of them", "the eldest": one stays
 
 
 def _words(by_language: Any) -> frozenset[str]:
+    """A `language -> [words]` entry, or a list of words said in several languages."""
+    if isinstance(by_language, list):
+        by_language = {"any": by_language}
     return frozenset(normalised_words(by_language))
 
 
@@ -57,7 +75,8 @@ def counting_words() -> CountingWords:
     part = lexicon_data().get("numbers") or {}
     return CountingWords(
         years_since=frozenset(part.get("years_since") or ()),
-        age_units=_words(part.get("age_units")),
+        # "ساله", "کلن" are ages wherever people are counted too.
+        age_units=_words(part.get("age_units")) | _words(part.get("ages_only")),
         age_markers=_words(part.get("age_markers")),
         and_words=_words(part.get("and")),
         kids=_words(part.get("kids")),
@@ -71,6 +90,19 @@ def counting_words() -> CountingWords:
         classifiers=_words(part.get("classifiers")),
         but=_words(part.get("but")),
         less_than=tuple(sorted(_words(part.get("less_than")), key=len, reverse=True)),
+        corrections=_words(part.get("corrections")),
+        conclusions=_words(part.get("conclusions")),
+        coming=_words(part.get("coming")),
+        fillers=_words(part.get("fillers")),
+        abroad=_words(part.get("abroad")),
+        in_before=_words((part.get("in") or {}).get("before")),
+        in_after=_words((part.get("in") or {}).get("after")),
+        also_words=_words(part.get("also_words")),
+        ages_only=_words(part.get("ages_only")),
+        grown_before=_words(part.get("grown_before")),
+        having=_words(part.get("having")),
+        all_of_them=_words((part.get("who_stays") or {}).get("all")),
+        one_of_them=_words((part.get("who_stays") or {}).get("one")),
     )
 
 
@@ -79,16 +111,22 @@ def _number(token: str, numbers: Mapping[str, int]) -> int | None:
 
 
 def without_ages(
-    tokens: Sequence[str], numbers: Mapping[str, int], bare: Any = None
+    tokens: Sequence[str],
+    numbers: Mapping[str, int],
+    bare: Any = None,
+    units: frozenset[str] | None = None,
 ) -> tuple[list[str], list[int]]:
     """The words less the ages said ("دختر ۳ ساله", "عمره 20 سنة", "19 و 21 عام"), and
-    those ages. `bare` takes a word's proclitics off ("وعمرها")."""
+    those ages. `bare` takes a word's proclitics off ("وعمرها"); `units` are the words after
+    which a number is an age (every unit of age unless told: where years are counted, only
+    those that say nothing else, "از ۱۵ سالگی")."""
     strip = bare or (lambda token: token)
     words = counting_words()
+    age_units = words.age_units if units is None else units
     ages: set[int] = set()
     masked: set[int] = set()
 
-    def walk(start: int, step: int) -> None:
+    def walk(start: int, step: int) -> int:
         # Over numbers and "and" between them: "19 و 21", "بين 19 و21".
         position = start
         while 0 <= position < len(tokens):
@@ -98,18 +136,22 @@ def without_ages(
                 ages.add(position)
                 masked.add(position)
             elif token not in words.and_words and tokens[position] not in words.and_words:
-                return
+                break
             position += step
+        return position
 
     for position, token in enumerate(tokens):
         word = strip(token)
-        if token in words.age_units or word in words.age_units:
+        if token in age_units or word in age_units:
             if position > 0 and _number(strip(tokens[position - 1]), numbers) is not None:
                 masked.add(position)
                 walk(position - 1, -1)
         elif token in words.age_markers or word in words.age_markers:
             masked.add(position)
-            walk(position + 1, 1)
+            end = walk(position + 1, 1)
+            # "عمري 15 سنة": the unit of that age goes with it (it is no "one year").
+            if end > position + 1 and end < len(tokens) and strip(tokens[end]) in words.age_units:
+                masked.add(end)
     said = [_number(strip(tokens[p]), numbers) for p in sorted(ages)]
     return [t for p, t in enumerate(tokens) if p not in masked], [a for a in said if a is not None]
 
@@ -132,25 +174,40 @@ def without_grown_counts(
         position
         for position in range(len(tokens) - 2)
         if _number(strip(tokens[position]), numbers) is not None
-        and (tokens[position + 1] in words.kids or strip(tokens[position + 1]) in words.kids)
-        and (tokens[position + 2] in words.grown or strip(tokens[position + 2]) in words.grown)
+        and any(
+            _is(tokens[position + kid], words.kids, strip)
+            and _is(
+                tokens[position + 3 - kid], words.grown if kid == 1 else words.grown_before, strip
+            )
+            for kid in (1, 2)  # "دو پسر کلان", and Pashto's adjective first: "دوه لوی زامن"
+        )
     }
     return [token for position, token in enumerate(tokens) if position not in dropped]
 
 
+def _is(token: str, words: frozenset[str], strip: Any) -> bool:
+    """Whether a word, as typed or without its proclitics, is one of `words`."""
+    return token in words or strip(token) in words
+
+
 def grown_kids(tokens: Sequence[str], numbers: Mapping[str, int], bare: Any = None) -> int:
-    """Sons and daughters said to be grown ("ثلاث بنات كبار": 3), who move as adults."""
+    """Sons and daughters said to be grown ("ثلاث بنات كبار": 3; Pashto puts the adjective
+    first, "دوه لوی زامن": 2), who move as adults."""
     strip = bare or (lambda token: token)
     words = counting_words()
     count = 0
-    for position, token in enumerate(tokens[:-1]):
+    for position, token in enumerate(tokens):
         if strip(token) not in words.kids and token not in words.kids:
             continue
         # The word itself first: "بزرگم" (my elder) is no proclitic "ب" before "زرگم".
-        after = tokens[position + 1]
-        if after not in words.grown and strip(after) not in words.grown:
+        after = tokens[position + 1] if position + 1 < len(tokens) else ""
+        if after and _is(after, words.grown, strip):
+            number_at = position - 1
+        elif position > 0 and _is(tokens[position - 1], words.grown_before, strip):
+            number_at = position - 2
+        else:
             continue
-        before = _number(strip(tokens[position - 1]), numbers) if position else None
+        before = _number(strip(tokens[number_at]), numbers) if number_at >= 0 else None
         count += before or 1
     return count
 
@@ -176,10 +233,16 @@ def unglued(tokens: Sequence[str]) -> list[str]:
 
 
 def noun_count(
-    tokens: Sequence[str], slot: str, numbers: Mapping[str, int], bare: Any = None
+    tokens: Sequence[str],
+    slot: str,
+    numbers: Mapping[str, int],
+    bare: Any = None,
+    accepts: Callable[[int], bool] = lambda count: True,
 ) -> int | None:
     """The people a number counts for the slot's own noun ("2 adultes et 3 enfants": 3
-    children, 2 adults; "دو نفر بزرگ و سه طفل"), or None when no number is said with it."""
+    children, 2 adults; "دو نفر بزرگ و سه طفل"), or None when no number is said with it.
+    A number the question cannot take is an age ("20 kalan": twenty years old), and a
+    "grown" noun before a son or a daughter is their adjective ("دوه لوی زامن")."""
     strip = bare or (lambda token: token)
     words = counting_words()
     nouns = words.slot_nouns.get(slot, frozenset())
@@ -188,13 +251,16 @@ def noun_count(
     for position, token in enumerate(tokens):
         if token not in nouns and strip(token) not in nouns:
             continue
+        after = tokens[position + 1] if position + 1 < len(tokens) else ""
+        if after and _is(token, words.grown_before, strip) and _is(after, words.kids, strip):
+            continue
         before = position - 1
         if before > 0 and strip(tokens[before]) in words.classifiers:
             before -= 1
         if before < 0 or before in used:
             continue
         count = _number(strip(tokens[before]), numbers)
-        if count is not None:
+        if count is not None and accepts(count):
             used.add(before)
             total = (total or 0) + count
     return total
@@ -237,20 +303,131 @@ def less_than(tokens: Sequence[str], numbers: Mapping[str, int], bare: Any = Non
     return None
 
 
-def moving_clauses(text: str) -> tuple[list[str], bool]:
+@dataclass(frozen=True)
+class Moving:
+    """A message's clauses about people who move, and how many it says stay."""
+
+    kept: list[str]
+    dropped: bool  # a clause about someone who stays was left out
+    # how many the left-out clauses say stay (EVERYONE: "they"), None when they do not say
+    stayers: int | None = None
+
+
+# "They stay" (هغوی, همه): every one of those said ("I have two") stays.
+EVERYONE: Final = -1
+
+
+def moving_clauses(
+    text: str,
+    bare: Any = None,
+    numbers: Mapping[str, int] | None = None,
+    persons: frozenset[str] = frozenset(),
+) -> Moving:
     """The clauses of a message less those about someone who stays ("my daughter stays in
-    Kabul"), and whether one was left out."""
+    Kabul", "وبقاو فالدزاير", "ښځه مې په افغانستان کې ده": in a country abroad), whether one
+    was left out, and how many they say stay. A clause that says who stays and then who
+    comes ("my elder son stays in Morocco and the younger comes with me") is cut at the last
+    "and" before the coming. A place abroad says so only beside one of `persons` (kin,
+    children, "they"): "در افغانستان معلم بودم" (I was a teacher in Afghanistan) is no one."""
+    strip = bare or (lambda token: token)
     words = counting_words()
     kept: list[str] = []
     dropped = False
+    stayers: int | None = 0
     for tokens in _clauses(text):
-        if words.staying.intersection(tokens) or any(
-            " ".join(tokens[i : i + 2]) in words.staying for i in range(len(tokens) - 1)
-        ):
-            dropped = True
+        stays = _staying_at(tokens, strip, persons)
+        if stays is None:
+            kept.append(" ".join(tokens))
             continue
-        kept.append(" ".join(tokens))
-    return kept, dropped
+        dropped = True
+        said = _stayers(tokens, numbers or {}, strip)
+        if EVERYONE in (said, stayers):
+            stayers = EVERYONE  # "they all stay" whatever else is said
+        elif said is None or stayers is None:
+            stayers = None
+        else:
+            stayers += said
+        comes = next(
+            (i for i in range(stays + 1, len(tokens)) if _is(tokens[i], words.coming, strip)),
+            None,
+        )
+        if comes is None:
+            continue
+        joins = [
+            i
+            for i in range(stays + 1, comes)
+            if tokens[i] in words.and_words
+            or (tokens[i][:1] == "و" and strip(tokens[i]) != tokens[i])
+        ]
+        if joins:
+            kept.append(" ".join(tokens[joins[-1] + 1 :]))
+    return Moving(kept, dropped, stayers)
+
+
+def _stayers(tokens: Sequence[str], numbers: Mapping[str, int], strip: Any) -> int | None:
+    """How many a clause about staying says stay: a number said (not an age: "دوه یې لوی دي
+    هغوی نه راځي", two of them are grown, they do not come), everyone ("they"), one ("he",
+    "the eldest"), or None."""
+    words = counting_words()
+    rest, _ = without_ages(tokens, numbers, strip)
+    said = [_number(strip(token), numbers) for token in rest]
+    counts = [count for count in said if count is not None]
+    if counts:
+        return counts[0]
+    if any(
+        _is(token, words.all_of_them, strip) or " ".join(tokens[i : i + 2]) in words.all_of_them
+        for i, token in enumerate(tokens)
+    ):
+        return EVERYONE
+    if any(_is(token, words.one_of_them, strip) for token in tokens):
+        return 1
+    return None
+
+
+def says_coming(tokens: Sequence[str], bare: Any = None) -> bool:
+    """Whether the words say that someone comes ("راسره", "با ما", "جايين")."""
+    strip = bare or (lambda token: token)
+    coming = counting_words().coming
+    return any(
+        _is(token, coming, strip) or " ".join(tokens[i : i + 2]) in coming
+        for i, token in enumerate(tokens)
+    )
+
+
+def having_said(text: str) -> bool:
+    """Whether a message says "I have" ("سه طفل دارم"): its count is all of them, those who
+    stay too."""
+    words = counting_words()
+    return any(token in words.having for clause in _clauses(text) for token in clause)
+
+
+def _staying_at(tokens: Sequence[str], strip: Any, persons: frozenset[str]) -> int | None:
+    """Where a clause says that someone stays (a word for staying, or someone "in" a place
+    abroad), or None."""
+    words = counting_words()
+    who = persons | words.all_of_them | words.one_of_them
+    someone = any(
+        _is(token, who, strip) or " ".join(tokens[i : i + 2]) in who
+        for i, token in enumerate(tokens)
+    )
+    for position, token in enumerate(tokens):
+        pair = " ".join(tokens[position : position + 2])
+        if _is(token, words.staying, strip) or pair in words.staying:
+            return position
+        if someone and _is(token, words.abroad, strip) and _said_in(tokens, position, strip):
+            return position
+    return None
+
+
+def _said_in(tokens: Sequence[str], position: int, strip: Any) -> bool:
+    """Whether the place at `position` is said with "in" ("در کابل", "په پېښور کې",
+    "فالمغرب"), not "from" ("از کابل آمدیم")."""
+    words = counting_words()
+    token = tokens[position]
+    before = tokens[position - 1] if position else ""
+    after = tokens[position + 1] if position + 1 < len(tokens) else ""
+    glued = token not in words.abroad and token[:1] in "فب"  # "فالمغرب", "بسوريا"
+    return glued or before in words.in_before or after in words.in_after
 
 
 def _clauses(text: str) -> list[list[str]]:
@@ -273,13 +450,88 @@ def _clauses(text: str) -> list[list[str]]:
 
 def only_me(text: str, self_words: frozenset[str]) -> bool:
     """Whether a clause says "only me" and nothing else ("یوازې زه، میرمن مې په افغانستان
-    کې ده": only me, my wife is in Afghanistan)."""
+    کې ده": only me, my wife is in Afghanistan; "زه یم بس ...": I am, that's all)."""
     words = counting_words()
-    for clause in _CLAUSE_BREAK.split(text):
-        tokens = set(normalise(clause).split())
+    for clause in _clauses(text):
+        tokens = set(clause)
         if tokens & words.only and tokens & self_words and tokens <= words.only | self_words:
             return True
     return False
+
+
+_PAUSE: Final = re.compile(r"[،,;؛:.!؟?…]")
+_WORD: Final = re.compile(r"[^\s،,;؛:.!؟?…]+")
+
+
+def restarted(text: str, numbers: Mapping[str, int], bare: Any = None) -> str:
+    """The message from its last correction or conclusion on, when a number follows it
+    within three words: "سه نفر... نه، چهار" (three... no, four), "دوه کاله... نه صبر، دوه"
+    (two years... no wait, two and a half), "نو دوه" (so two), "يعني اكتر من عشرة" (that is,
+    more than ten). A correction is a "no" or "sorry" word with a pause after it, once a
+    number was said ("دو طفل دارم نه سه": "not three" stays as typed); else the message."""
+    strip = bare or (lambda token: token)
+    words = counting_words()
+    found = list(_WORD.finditer(text))
+    plain = [normalise(match.group()) for match in found]
+
+    def is_number(word: str) -> bool:
+        return any(_number(part, numbers) is not None for part in (word, strip(word)) if part)
+
+    def pause_after(position: int) -> bool:
+        end = found[position + 1].start() if position + 1 < len(found) else len(text)
+        return bool(_PAUSE.search(text[found[position].end() : end]))
+
+    start: int | None = None
+    for position, word in enumerate(plain):
+        rest = position + 1
+        if word in words.corrections:
+            while (
+                rest < len(plain) and plain[rest] in words.corrections and not pause_after(rest - 1)
+            ):
+                rest += 1
+            if not pause_after(rest - 1) or not any(is_number(w) for w in plain[:position]):
+                continue
+        elif word not in words.conclusions:
+            continue
+        if any(is_number(w) for w in plain[rest : rest + 3]):
+            start = rest
+    if start is None or start >= len(found):
+        return text
+    return text[found[start].start() :]
+
+
+def coming_count(
+    tokens: Sequence[str],
+    nouns: frozenset[str],
+    numbers: Mapping[str, int],
+    bare: Any = None,
+) -> int | None:
+    """The number said with a word for coming ("دو تا با ما میان", two come with us; "نور
+    درې راسره ځي"; "يجيو معايا 2"), with nothing but `nouns`, a classifier or a filler
+    ("both", "will") between; the last one said, or None."""
+    strip = bare or (lambda token: token)
+    words = counting_words()
+    between = nouns | words.classifiers | words.fillers
+    found: int | None = None
+    for position, token in enumerate(tokens):
+        pair = " ".join(tokens[position : position + 2])
+        if pair in words.coming:
+            size = 2
+        elif _is(token, words.coming, strip):
+            size = 1
+        else:
+            continue
+        for start, step in ((position - 1, -1), (position + size, 1)):
+            at = start
+            while (
+                0 <= at < len(tokens) and at != start + 4 * step and _is(tokens[at], between, strip)
+            ):
+                at += step
+            count = _number(strip(tokens[at]), numbers) if 0 <= at < len(tokens) else None
+            if count is not None:
+                found = count
+                break
+    return found
 
 
 def years_since(number: int, today: datetime.date | None = None) -> int | None:
