@@ -65,6 +65,8 @@ _SPLIT_MIN_LENGTH: Final = 5
 _PROCLITICS: Final = ("وبال", "وال", "بال", "فال", "كال", "عال", "لل", "ال", "و", "ف", "ب", "ل")
 _BARE_MIN_LENGTH: Final = 3
 _ARTICLE: Final = "ال"
+# Letters a word is spelt with or without, as people write vowels (normalised forms).
+_VOWEL_LETTERS: Final = frozenset("اويaeiouy")
 # Parts of a title that are details, not its name: "Emergency shelter (115, CHRS)".
 _TITLE_DETAIL: Final = re.compile(r"\(([^)]*)\)")
 INTENT_WORDS: Final = ("affirm", "deny", "dont_know")
@@ -140,6 +142,12 @@ class Lexicon:
     # ("قبلا لیون بودم، حالا در لیل": before Lyon, now Lille)
     now: frozenset[str] = frozenset()
     now_slots: frozenset[str] = frozenset()
+    # slot -> ({value key: value}, verbs): one of the verbs said after a phrase of the first
+    # value makes it the second ("لایسنس افغانی را تبدیل کردم", I exchanged my Afghan
+    # licence: "yes")
+    exchanged: Mapping[str, tuple[Mapping[str, Any], tuple[str, ...]]] = field(default_factory=dict)
+    # normalised "is not" words said right after a value ("پاریس نیستیم", we are not in Paris)
+    not_there: tuple[str, ...] = ()
 
 
 def _key(value: Any) -> str:
@@ -241,6 +249,10 @@ def lexicon() -> Lexicon:
         negated={slot: _flips(slot, entry) for slot, entry in (data.get("negated") or {}).items()},
         now=frozenset(_phrases({k: v for k, v in now.items() if k != "slots"})),
         now_slots=frozenset(now.get("slots") or ()),
+        not_there=tuple(_phrases(data.get("not_there"))),
+        exchanged={
+            slot: _flips(slot, entry) for slot, entry in (data.get("exchanged") or {}).items()
+        },
     )
 
 
@@ -1074,8 +1086,11 @@ def read_answer(
     )
     matches += [replace(m, generic=True) for m in _all_matches(tokens, yes_no)]
     matches += _contradicted(tokens, spec, matches)
+    matches = _exchanged(tokens, spec.slot, matches)
     matches = _without_false_typos(tokens, matches)
     matches = _said_now(tokens, spec.slot, matches)
+    if not spec.many:
+        matches = _without_denied(tokens, matches)
     matches = _strongest(
         matches,
         lexicon().weak.get(spec.slot, ()),
@@ -1114,7 +1129,7 @@ def read_answer(
         named = [m for m in matches if m.value == [] or not excluded(tokens, m.start, m.end)]
         if len(named) < len(matches) and not any(m.value != [] for m in named):
             return True, []
-        matches = _descriptions_as_reasons(named)
+        matches = _without_typo_extras(_descriptions_as_reasons(named))
     values = [v for v in _best(matches, spec.many) if spec.accepts(v)]
     if spec.many and not values and any(m.value == [] for m in matches):
         return True, []  # "no preference"
@@ -1153,6 +1168,43 @@ def _less_stayers(
     if moving.stayers == EVERYONE:
         return 0
     return max(value - moving.stayers, 0)
+
+
+def _without_typo_extras(matches: list[_Match]) -> list[_Match]:
+    """The matches of a list less the values read only through a typo when others are found
+    exactly: a common word one typo from a trade or a place ("انگور", grapes, from "اهنگر",
+    a smith; "تهران" from "ترکان") would add a value nobody said. A word with an ending more
+    or less is no typo ("mayenne" for "mayen")."""
+    exact = {_key(m.value) for m in matches if m.exact and not m.generic and m.value != []}
+    if not exact:
+        return matches
+    return [
+        m
+        for m in matches
+        if m.exact or m.generic or _key(m.value) in exact or _only_endings(m.forgiven)
+    ]
+
+
+def _only_endings(forgiven: Sequence[tuple[str, str]]) -> bool:
+    """Whether each word typed is the lexicon's word with an ending or a vowel letter added or
+    dropped ("mayenne" / "mayen", "ترجمانی" / "ترجمان", "سيكيوريتي" / "سيكوريتي"): another
+    spelling of it, not a typo."""
+    return bool(forgiven) and all(
+        typed.startswith(word) or word.startswith(typed) or _one_vowel_apart(typed, word)
+        for typed, word in forgiven
+    )
+
+
+def _one_vowel_apart(a: str, b: str) -> bool:
+    """Whether the longer word is the shorter with one vowel letter more (Arabic-script long
+    vowels and Latin vowels are spelt freely)."""
+    longer, shorter = (a, b) if len(a) > len(b) else (b, a)
+    if len(longer) != len(shorter) + 1:
+        return False
+    return any(
+        longer[i] in _VOWEL_LETTERS and longer[:i] + longer[i + 1 :] == shorter
+        for i in range(len(longer))
+    )
 
 
 def _descriptions_as_reasons(matches: list[_Match]) -> list[_Match]:
@@ -1194,6 +1246,45 @@ def _contradicted(tokens: Sequence[str], spec: SlotSpec, matches: Sequence[_Matc
                 length = m.length + len(negation.replace(" ", ""))
                 found.append(_Match(meant, m.start - size, m.end, length, m.exact))
     return found
+
+
+def _without_denied(tokens: Sequence[str], matches: list[_Match]) -> list[_Match]:
+    """The matches less the values said with "is not" right after them: "در لیل هستیم، پاریس
+    نیستیم" is Lille; "پاریس نیستیم" alone is no answer (better asked again than read wrong)."""
+    denied = lexicon().not_there
+
+    def said_not(match: _Match) -> bool:
+        return any(" ".join(tokens[match.end : match.end + len(p.split())]) == p for p in denied)
+
+    return [m for m in matches if not said_not(m)]
+
+
+def _exchanged(tokens: Sequence[str], slot: str, matches: list[_Match]) -> list[_Match]:
+    """The matches, a value the slot's `exchanged` names read as the one it became when one
+    of its verbs is said after it: a licence from abroad exchanged for a French one is a
+    licence ("license afghani ra badal kardom"); the verb alone says nothing."""
+    turns, verbs = lexicon().exchanged.get(slot, ({}, ()))
+    if not turns:
+        return matches
+    said = [_phrase_at(tokens, verb) for verb in verbs]
+    after = max((at for at in said if at is not None), default=None)
+    if after is None:
+        return matches
+    return [
+        replace(m, value=turns[_key(m.value)])
+        if not m.generic and _key(m.value) in turns and m.end <= after
+        else m
+        for m in matches
+    ]
+
+
+def _phrase_at(tokens: Sequence[str], phrase: str) -> int | None:
+    """The last position where `phrase` starts in `tokens`, word for word, or None."""
+    words = phrase.split()
+    starts = [
+        i for i in range(len(tokens) - len(words) + 1) if list(tokens[i : i + len(words)]) == words
+    ]
+    return starts[-1] if starts else None
 
 
 def _read_number(
