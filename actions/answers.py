@@ -148,6 +148,8 @@ class Lexicon:
     exchanged: Mapping[str, tuple[Mapping[str, Any], tuple[str, ...]]] = field(default_factory=dict)
     # normalised "is not" words said right after a value ("پاریس نیستیم", we are not in Paris)
     not_there: tuple[str, ...] = ()
+    # normalised "was" words said right after a value ("پاریس بودیم", we were in Paris)
+    was: tuple[str, ...] = ()
 
 
 def _key(value: Any) -> str:
@@ -247,9 +249,10 @@ def lexicon() -> Lexicon:
         },
         pairs=pairs,
         negated={slot: _flips(slot, entry) for slot, entry in (data.get("negated") or {}).items()},
-        now=frozenset(_phrases({k: v for k, v in now.items() if k != "slots"})),
+        now=frozenset(_phrases({k: v for k, v in now.items() if k not in ("slots", "was")})),
         now_slots=frozenset(now.get("slots") or ()),
         not_there=tuple(_phrases(data.get("not_there"))),
+        was=tuple(_phrases(now.get("was"))),
         exchanged={
             slot: _flips(slot, entry) for slot, entry in (data.get("exchanged") or {}).items()
         },
@@ -851,6 +854,8 @@ def _function_words() -> frozenset[str]:
     lex = lexicon()
     # "ila kant savoie mzyan" (if it is Savoie, good): "kant" is no typo of "kantal".
     everything = [*lex.negations, *lex.post_negations, *lex.not_negations, *lex.whether]
+    # "بودیم" (we were) is no typo of "بوندی" (Bondy).
+    everything += lex.was
     return frozenset(w for p in everything for w in p.split())
 
 
@@ -1089,6 +1094,7 @@ def read_answer(
     matches = _exchanged(tokens, spec.slot, matches)
     matches = _without_false_typos(tokens, matches)
     matches = _said_now(tokens, spec.slot, matches)
+    matches = _without_past(tokens, spec.slot, matches)
     if not spec.many:
         matches = _without_denied(tokens, matches)
     matches = _strongest(
@@ -1229,6 +1235,25 @@ def _said_now(tokens: Sequence[str], slot: str, matches: list[_Match]) -> list[_
     if not marks or not any(not m.generic and m.start > marks[-1] for m in matches):
         return matches
     return [m for m in matches if m.generic or m.start > marks[-1]]
+
+
+def _without_past(tokens: Sequence[str], slot: str, matches: list[_Match]) -> list[_Match]:
+    """The matches less the values said with "was" right after them, when another value is
+    named without it: "اول پاریس بودیم، آمدیم لیون" (we were in Paris, we came to Lyon) is
+    Lyon; "پاریس بودیم" alone stays as read."""
+    if slot not in lexicon().now_slots:
+        return matches
+    past = lexicon().was
+
+    def was(match: _Match) -> bool:
+        return any(" ".join(tokens[match.end : match.end + len(p.split())]) == p for p in past)
+
+    before = {_key(m.value) for m in matches if not m.generic and was(m)}
+    current = {_key(m.value) for m in matches if not m.generic and not was(m)}
+    gone = before - current
+    if not gone or not current - before:
+        return matches
+    return [m for m in matches if m.generic or _key(m.value) not in gone]
 
 
 def _contradicted(tokens: Sequence[str], spec: SlotSpec, matches: Sequence[_Match]) -> list[_Match]:

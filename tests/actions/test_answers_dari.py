@@ -31,6 +31,12 @@ from tests.actions.test_answers import nlg, read  # noqa: F401 - the `nlg` fixtu
         # "We must go out" beside a shelter is its morning, not an eviction (`weak_phrases`).
         ("housing_situation", "در فویه میخوابم، صبح باید بیرون شویم", "emergency_shelter"),
         ("housing_situation", "صاحبخانه میگه باید بیرون شویم", "facing_eviction"),
+        # s10: "was" right after a value (`_without_past`, `now.was`): where the person was,
+        # when another value is named without it; alone it stays. "بودیم" is no typo of Bondy.
+        ("residence_area", "قبلا لیل بودیم، ماه گذشته آمدیم لیون", "lyon_metropole"),
+        ("residence_area", "پاریس بودیم، دو هفته است در مارسی هستیم", "elsewhere"),
+        ("residence_area", "در پاریس بودیم", "ile_de_france"),
+        ("work_situation", "بیکار بودم، دو ماه است فورماسیون میروم", "training"),
     ],
 )
 def test_dari_rules(nlg: Any, slot: str, text: str, expected: Any) -> None:  # noqa: F811
