@@ -150,6 +150,9 @@ class Lexicon:
     not_there: tuple[str, ...] = ()
     # normalised "was" words said right after a value ("پاریس بودیم", we were in Paris)
     was: tuple[str, ...] = ()
+    # normalised words people address the reader with ("ورور", brother): at either end of a
+    # message, right beside a yes / no / "I don't know", they name nobody
+    vocatives: frozenset[str] = frozenset()
 
 
 def _key(value: Any) -> str:
@@ -253,6 +256,7 @@ def lexicon() -> Lexicon:
         now_slots=frozenset(now.get("slots") or ()),
         not_there=tuple(_phrases(data.get("not_there"))),
         was=tuple(_phrases(now.get("was"))),
+        vocatives=frozenset(_phrases(data.get("vocatives"))),
         exchanged={
             slot: _flips(slot, entry) for slot, entry in (data.get("exchanged") or {}).items()
         },
@@ -1092,6 +1096,8 @@ def read_answer(
     matches += [replace(m, generic=True) for m in _all_matches(tokens, yes_no)]
     matches += _contradicted(tokens, spec, matches)
     matches = _exchanged(tokens, spec.slot, matches)
+    if spec.number_range is None:
+        matches = _without_vocatives(tokens, matches)
     matches = _without_false_typos(tokens, matches)
     matches = _said_now(tokens, spec.slot, matches)
     matches = _without_past(tokens, spec.slot, matches)
@@ -1273,15 +1279,46 @@ def _contradicted(tokens: Sequence[str], spec: SlotSpec, matches: Sequence[_Matc
     return found
 
 
+def _followed_by(tokens: Sequence[str], position: int, phrases: Iterable[str]) -> bool:
+    """Whether one of `phrases` starts at `position` of `tokens`, word for word."""
+    return any(" ".join(tokens[position : position + len(p.split())]) == p for p in phrases)
+
+
 def _without_denied(tokens: Sequence[str], matches: list[_Match]) -> list[_Match]:
-    """The matches less the values said with "is not" right after them: "در لیل هستیم، پاریس
-    نیستیم" is Lille; "پاریس نیستیم" alone is no answer (better asked again than read wrong)."""
+    """The matches less the values said with "is not" right after them, or after a list they
+    start ("…, پاریس او لیون نه دي"): "در لیل هستیم، پاریس نیستیم" is Lille; "پاریس نیستیم"
+    alone is no answer (better asked again than read wrong)."""
     denied = lexicon().not_there
+    and_words = counting_words().and_words
 
     def said_not(match: _Match) -> bool:
-        return any(" ".join(tokens[match.end : match.end + len(p.split())]) == p for p in denied)
+        return _followed_by(tokens, match.end, denied)
 
-    return [m for m in matches if not said_not(m)]
+    # "پاریس او لیون نه دي" (Paris and Lyon are not): the "not" covers every value of the
+    # list it ends, not only the last one. From the end, so that a list of three is covered.
+    out = {id(m) for m in matches if said_not(m)}
+    for m in sorted(matches, key=lambda m: -m.start):
+        if m.generic or m.end >= len(tokens) or tokens[m.end] not in and_words:
+            continue
+        if any(id(n) in out and n.start == m.end + 1 for n in matches):
+            out.add(id(m))
+    return [m for m in matches if id(m) not in out]
+
+
+def _without_vocatives(tokens: Sequence[str], matches: list[_Match]) -> list[_Match]:
+    """The matches less a word of address at either end of the message, right beside a yes /
+    no / "I don't know": "نه پوهیږم ورور" (I don't know, brother) names no brother who hosts."""
+    vocatives = lexicon().vocatives
+    said = [m for m in matches if m.generic]
+
+    def addressed(match: _Match) -> bool:
+        if match.generic or match.end - match.start != 1 or tokens[match.start] not in vocatives:
+            return False
+        if match.start == len(tokens) - 1:
+            return any(g.end == match.start for g in said)
+        return match.start == 0 and any(g.start == match.end for g in said)
+
+    return [m for m in matches if not addressed(m)]
 
 
 def _exchanged(tokens: Sequence[str], slot: str, matches: list[_Match]) -> list[_Match]:
@@ -1291,8 +1328,15 @@ def _exchanged(tokens: Sequence[str], slot: str, matches: list[_Match]) -> list[
     turns, verbs = lexicon().exchanged.get(slot, ({}, ()))
     if not turns:
         return matches
-    said = [_phrase_at(tokens, verb) for verb in verbs]
-    after = max((at for at in said if at is not None), default=None)
+    # A verb followed by "is not" is not done: "بدل شوی نه دی" (it has not been exchanged).
+    denied = lexicon().not_there
+    said = [
+        at
+        for verb in verbs
+        for at in _phrase_starts(tokens, verb)
+        if not _followed_by(tokens, at + len(verb.split()), denied)
+    ]
+    after = max(said, default=None)
     if after is None:
         return matches
     return [
@@ -1303,13 +1347,12 @@ def _exchanged(tokens: Sequence[str], slot: str, matches: list[_Match]) -> list[
     ]
 
 
-def _phrase_at(tokens: Sequence[str], phrase: str) -> int | None:
-    """The last position where `phrase` starts in `tokens`, word for word, or None."""
+def _phrase_starts(tokens: Sequence[str], phrase: str) -> list[int]:
+    """Every position where `phrase` starts in `tokens`, word for word."""
     words = phrase.split()
-    starts = [
+    return [
         i for i in range(len(tokens) - len(words) + 1) if list(tokens[i : i + len(words)]) == words
     ]
-    return starts[-1] if starts else None
 
 
 def _read_number(
