@@ -148,6 +148,11 @@ class Lexicon:
     exchanged: Mapping[str, tuple[Mapping[str, Any], tuple[str, ...]]] = field(default_factory=dict)
     # normalised "is not" words said right after a value ("پاریس نیستیم", we are not in Paris)
     not_there: tuple[str, ...] = ()
+    # the same said right before it ("mch f paris", "مو بليون": not in Paris, not in Lyon)
+    not_there_before: tuple[str, ...] = ()
+    # normalised words for "before that", said after the value that is the answer ("بالـCHRS،
+    # قبلها كنت برا": in a shelter, before that outside)
+    before_now: frozenset[str] = frozenset()
 
 
 def _key(value: Any) -> str:
@@ -250,6 +255,8 @@ def lexicon() -> Lexicon:
         now=frozenset(_phrases({k: v for k, v in now.items() if k != "slots"})),
         now_slots=frozenset(now.get("slots") or ()),
         not_there=tuple(_phrases(data.get("not_there"))),
+        not_there_before=tuple(_phrases(data.get("not_there_before"))),
+        before_now=frozenset(_phrases(data.get("before_now"))),
         exchanged={
             slot: _flips(slot, entry) for slot, entry in (data.get("exchanged") or {}).items()
         },
@@ -1088,6 +1095,8 @@ def read_answer(
     matches += _contradicted(tokens, spec, matches)
     matches = _exchanged(tokens, spec.slot, matches)
     matches = _without_false_typos(tokens, matches)
+    # "In the shelter now; before that, outside": "before that" first, then "now".
+    matches = _said_before_now(tokens, spec.slot, matches)
     matches = _said_now(tokens, spec.slot, matches)
     if not spec.many:
         matches = _without_denied(tokens, matches)
@@ -1231,6 +1240,24 @@ def _said_now(tokens: Sequence[str], slot: str, matches: list[_Match]) -> list[_
     return [m for m in matches if m.generic or m.start > marks[-1]]
 
 
+def _said_before_now(tokens: Sequence[str], slot: str, matches: list[_Match]) -> list[_Match]:
+    """The values named before the first word for "before that", when values are named on
+    both sides of it ("بالـCHRS من شهرين، قبلها كنت نايم برا": the shelter); else every
+    match."""
+    if slot not in lexicon().now_slots:
+        return matches
+    before = lexicon().before_now
+    marks = [i for i, t in enumerate(tokens) if t in before]
+    marks += [i for i in range(len(tokens) - 1) if f"{tokens[i]} {tokens[i + 1]}" in before]
+    if not marks:
+        return matches
+    mark = min(marks)
+    named = [m for m in matches if not m.generic]
+    if not any(m.end <= mark for m in named) or not any(m.start > mark for m in named):
+        return matches
+    return [m for m in matches if m.generic or m.end <= mark]
+
+
 def _contradicted(tokens: Sequence[str], spec: SlotSpec, matches: Sequence[_Match]) -> list[_Match]:
     """A negation right before a phrase of a value the slot's `negated` names, read as the
     value it names, over both: "مش عايز اسافر" (I don't want to travel) is "no"."""
@@ -1249,12 +1276,22 @@ def _contradicted(tokens: Sequence[str], spec: SlotSpec, matches: Sequence[_Matc
 
 
 def _without_denied(tokens: Sequence[str], matches: list[_Match]) -> list[_Match]:
-    """The matches less the values said with "is not" right after them: "در لیل هستیم، پاریس
-    نیستیم" is Lille; "پاریس نیستیم" alone is no answer (better asked again than read wrong)."""
+    """The matches less the values said with "is not" right after them, or right before them
+    (`not_there_before`): "در لیل هستیم، پاریس نیستیم" is Lille; "پاریس نیستیم" alone is no
+    answer (better asked again than read wrong)."""
     denied = lexicon().not_there
+    denied_before = lexicon().not_there_before
 
     def said_not(match: _Match) -> bool:
-        return any(" ".join(tokens[match.end : match.end + len(p.split())]) == p for p in denied)
+        if any(" ".join(tokens[match.end : match.end + len(p.split())]) == p for p in denied):
+            return True
+        # "mch f paris", "مو بليون": the "not" comes first in Arabic (a yes / no word is not
+        # denied: "مش متاكد" is doubt).
+        return not match.generic and any(
+            match.start >= len(p.split())
+            and " ".join(tokens[match.start - len(p.split()) : match.start]) == p
+            for p in denied_before
+        )
 
     return [m for m in matches if not said_not(m)]
 
@@ -1266,8 +1303,13 @@ def _exchanged(tokens: Sequence[str], slot: str, matches: list[_Match]) -> list[
     turns, verbs = lexicon().exchanged.get(slot, ({}, ()))
     if not turns:
         return matches
-    said = [_phrase_at(tokens, verb) for verb in verbs]
-    after = max((at for at in said if at is not None), default=None)
+    # "وبدلتها" (and I exchanged it): the verb with its proclitic.
+    bare = [without_proclitic(t) for t in tokens]
+    said = [_phrase_at(tokens, verb) for verb in verbs] + [_phrase_at(bare, verb) for verb in verbs]
+    # "وما بدلتها", "ma bdeltha" (I did not exchange it): a negated verb exchanged nothing.
+    after = max(
+        (at for at in said if at is not None and not _after_negation(tokens, at)), default=None
+    )
     if after is None:
         return matches
     return [
@@ -1276,6 +1318,16 @@ def _exchanged(tokens: Sequence[str], slot: str, matches: list[_Match]) -> list[
         else m
         for m in matches
     ]
+
+
+def _after_negation(tokens: Sequence[str], at: int) -> bool:
+    """Whether the word before position `at` is a one-word negation, "and" glued to it or not
+    ("ما", "وما", "ma")."""
+    if at == 0:
+        return False
+    word = tokens[at - 1]
+    negations = lexicon().negations
+    return word in negations or (word[:1] in ("و", "w") and word[1:] in negations)
 
 
 def _phrase_at(tokens: Sequence[str], phrase: str) -> int | None:
