@@ -153,6 +153,11 @@ class Lexicon:
     # normalised words people address the reader with ("ورور", brother): at either end of a
     # message, right beside a yes / no / "I don't know", they name nobody
     vocatives: frozenset[str] = frozenset()
+    # the same said right before it ("mch f paris", "مو بليون": not in Paris, not in Lyon)
+    not_there_before: tuple[str, ...] = ()
+    # normalised words for "before that", said after the value that is the answer ("بالـCHRS،
+    # قبلها كنت برا": in a shelter, before that outside)
+    before_now: frozenset[str] = frozenset()
 
 
 def _key(value: Any) -> str:
@@ -257,6 +262,8 @@ def lexicon() -> Lexicon:
         not_there=tuple(_phrases(data.get("not_there"))),
         was=tuple(_phrases(now.get("was"))),
         vocatives=frozenset(_phrases(data.get("vocatives"))),
+        not_there_before=tuple(_phrases(data.get("not_there_before"))),
+        before_now=frozenset(_phrases(data.get("before_now"))),
         exchanged={
             slot: _flips(slot, entry) for slot, entry in (data.get("exchanged") or {}).items()
         },
@@ -1099,6 +1106,8 @@ def read_answer(
     if spec.number_range is None:
         matches = _without_vocatives(tokens, matches)
     matches = _without_false_typos(tokens, matches)
+    # "In the shelter now; before that, outside": "before that" first, then "now".
+    matches = _said_before_now(tokens, spec.slot, matches)
     matches = _said_now(tokens, spec.slot, matches)
     matches = _without_past(tokens, spec.slot, matches)
     if not spec.many:
@@ -1262,6 +1271,24 @@ def _without_past(tokens: Sequence[str], slot: str, matches: list[_Match]) -> li
     return [m for m in matches if m.generic or _key(m.value) not in gone]
 
 
+def _said_before_now(tokens: Sequence[str], slot: str, matches: list[_Match]) -> list[_Match]:
+    """The values named before the first word for "before that", when values are named on
+    both sides of it ("بالـCHRS من شهرين، قبلها كنت نايم برا": the shelter); else every
+    match."""
+    if slot not in lexicon().now_slots:
+        return matches
+    before = lexicon().before_now
+    marks = [i for i, t in enumerate(tokens) if t in before]
+    marks += [i for i in range(len(tokens) - 1) if f"{tokens[i]} {tokens[i + 1]}" in before]
+    if not marks:
+        return matches
+    mark = min(marks)
+    named = [m for m in matches if not m.generic]
+    if not any(m.end <= mark for m in named) or not any(m.start > mark for m in named):
+        return matches
+    return [m for m in matches if m.generic or m.end <= mark]
+
+
 def _contradicted(tokens: Sequence[str], spec: SlotSpec, matches: Sequence[_Match]) -> list[_Match]:
     """A negation right before a phrase of a value the slot's `negated` names, read as the
     value it names, over both: "مش عايز اسافر" (I don't want to travel) is "no"."""
@@ -1286,13 +1313,23 @@ def _followed_by(tokens: Sequence[str], position: int, phrases: Iterable[str]) -
 
 def _without_denied(tokens: Sequence[str], matches: list[_Match]) -> list[_Match]:
     """The matches less the values said with "is not" right after them, or after a list they
-    start ("…, پاریس او لیون نه دي"): "در لیل هستیم، پاریس نیستیم" is Lille; "پاریس نیستیم"
-    alone is no answer (better asked again than read wrong)."""
+    start ("…, پاریس او لیون نه دي"), or with "not" right before them (`not_there_before`):
+    "در لیل هستیم، پاریس نیستیم" is Lille; "پاریس نیستیم" alone is no answer (better asked
+    again than read wrong)."""
     denied = lexicon().not_there
+    denied_before = lexicon().not_there_before
     and_words = counting_words().and_words
 
     def said_not(match: _Match) -> bool:
-        return _followed_by(tokens, match.end, denied)
+        if _followed_by(tokens, match.end, denied):
+            return True
+        # "mch f paris", "مو بليون": the "not" comes first in Arabic (a yes / no word is not
+        # denied: "مش متاكد" is doubt).
+        return not match.generic and any(
+            match.start >= len(p.split())
+            and _followed_by(tokens, match.start - len(p.split()), (p,))
+            for p in denied_before
+        )
 
     # "پاریس او لیون نه دي" (Paris and Lyon are not): the "not" covers every value of the
     # list it ends, not only the last one. From the end, so that a list of three is covered.
@@ -1328,13 +1365,17 @@ def _exchanged(tokens: Sequence[str], slot: str, matches: list[_Match]) -> list[
     turns, verbs = lexicon().exchanged.get(slot, ({}, ()))
     if not turns:
         return matches
-    # A verb followed by "is not" is not done: "بدل شوی نه دی" (it has not been exchanged).
     denied = lexicon().not_there
+    # "وبدلتها" (and I exchanged it): the verb with its proclitic.
+    bare = [without_proclitic(t) for t in tokens]
     said = [
         at
+        for words in (tokens, bare)
         for verb in verbs
-        for at in _phrase_starts(tokens, verb)
+        for at in _phrase_starts(words, verb)
+        # Not done: "بدل شوی نه دی" (it has not been exchanged), "وما بدلتها" (I did not).
         if not _followed_by(tokens, at + len(verb.split()), denied)
+        and not _after_negation(tokens, at)
     ]
     after = max(said, default=None)
     if after is None:
@@ -1345,6 +1386,16 @@ def _exchanged(tokens: Sequence[str], slot: str, matches: list[_Match]) -> list[
         else m
         for m in matches
     ]
+
+
+def _after_negation(tokens: Sequence[str], at: int) -> bool:
+    """Whether the word before position `at` is a one-word negation, "and" glued to it or not
+    ("ما", "وما", "ma")."""
+    if at == 0:
+        return False
+    word = tokens[at - 1]
+    negations = lexicon().negations
+    return word in negations or (word[:1] in ("و", "w") and word[1:] in negations)
 
 
 def _phrase_starts(tokens: Sequence[str], phrase: str) -> list[int]:
