@@ -37,7 +37,6 @@ from actions.counting import (
     noun_count,
     only_me,
     restarted,
-    says_coming,
     unglued,
     without_ages,
     without_grown_counts,
@@ -1055,7 +1054,7 @@ def read_answer(
         self_words = frozenset(lexicon().speaker_words.get(spec.slot, ()))
         if counts_speaker and only_me(text, self_words):
             return True, 1  # "only me, my wife stays": the others explain
-        moving = moving_clauses(text, without_proclitic, words, _persons())
+        moving = moving_clauses(text, without_proclitic, words, _persons(), self_words)
         if moving.dropped and not moving.kept:
             # "My daughter stays in Kabul": none of them moves (the person typing does).
             return _checked(1 if counts_speaker else 0, spec)
@@ -1063,10 +1062,13 @@ def read_answer(
     tokens = [t for t in normalise(text).split() if t not in lexicon().particles]
     grown = 0
     if spec.number_range is not None:
-        tokens = unglued(tokens)
+        tokens = unglued(tokens, words)
     if spec.slot in counting_words().years_since:
         # "Since I was 15" ("من انا عمري 15 سنة", "از ۱۵ سالگی"): an age, not years of work.
-        tokens, _ = without_ages(tokens, words, without_proclitic, counting_words().ages_only)
+        tokens, ages = without_ages(tokens, words, without_proclitic, counting_words().ages_only)
+        if len(ages) == 2 and not any(t.isdigit() or t in words for t in tokens):
+            # "From 15, now I am 45": the years between the two ages.
+            return _checked(abs(ages[1] - ages[0]), spec)
     if people:
         tokens, ages = without_ages(tokens, words, without_proclitic)
         # Ages or "grown" ("my eldest daughter, 22"): the same children said twice. Where
@@ -1126,7 +1128,12 @@ def read_answer(
     if spec.number_range is not None:
         found, value, said = _read_number(tokens, spec, matches, words, lead)
         if found and isinstance(value, int) and moving is not None:
-            value = _less_stayers(value, tokens, text, spec, moving)
+            less = _less_stayers(value, tokens, text, spec, moving, words)
+            if less < value and spec.slot not in lexicon().counts_speaker:
+                # The grown one may be the one who stays ("the eldest is 22, he does not
+                # come"): the more of the two is taken off, not both.
+                return _checked(max(value - max(value - less, grown), 0), spec)
+            value = less
         if not found and grown and spec.slot in lexicon().counts_speaker:
             return _checked(1 + grown, spec)  # "me and my elder son": only grown ones listed
         if found and grown and isinstance(value, int):
@@ -1173,17 +1180,24 @@ def _persons() -> frozenset[str]:
 
 
 def _less_stayers(
-    value: int, tokens: Sequence[str], text: str, spec: SlotSpec, moving: Moving
+    value: int,
+    tokens: Sequence[str],
+    text: str,
+    spec: SlotSpec,
+    moving: Moving,
+    words: Mapping[str, int],
 ) -> int:
     """The children "I have" less those the message says stay ("یو ماشوم لرم خو هغه په
     افغانستان کې دی": I have one, he is in Afghanistan: 0; "five, two of them do not come":
-    3), when no number is said with a word for coming."""
+    3), when no number is said with a word for coming ("فقط پسر خوردم با من میایه", only my
+    little son comes with me, is said of the others)."""
+    nouns = counting_words().slot_nouns.get(spec.slot, frozenset()) | counting_words().kids
     if (
         spec.slot in lexicon().counts_speaker
         or not moving.dropped
         or moving.stayers is None
         or not having_said(text)
-        or says_coming(tokens, without_proclitic)
+        or coming_count(tokens, nouns, words, without_proclitic) is not None
     ):
         return value
     if moving.stayers == EVERYONE:
@@ -1498,16 +1512,26 @@ def _counts_here(tokens: Sequence[str], position: int, spec: SlotSpec) -> bool:
 def _lead_number(text: str, spec: SlotSpec, words: Mapping[str, int]) -> int | None:
     """The number a message opens with, alone before a pause ("دوه، یو ښوونځي ته ځي او بل لا
     کوچنی دی": two, one goes to school…; "tsalor, 2 zamn aw 2 lonre"), with a classifier or
-    the question's noun at most ("دو تا، من و مادرم"); else None."""
+    the question's noun around it at most ("دو تا، من و مادرم", "bachaha du ta, …"), or
+    right before the person typing, who starts the list it counts ("4 انا ومرتي…"); else
+    None."""
+    said = normalise(text).split()
+    self_words = lexicon().speaker_words.get(spec.slot, ())
+    if len(said) > 2 and said[1] in self_words and (said[0].isdigit() or said[0] in words):
+        return int(said[0]) if said[0].isdigit() else words.get(said[0])
     first = normalise(_CLAUSE.split(text, maxsplit=1)[0]).split()
-    if len(first) == len(normalise(text).split()):
+    if len(first) == len(said):
         return None  # no pause: the message is read as a whole
     counting = counting_words()
     nouns = counting.slot_nouns.get(spec.slot, frozenset()) | counting.classifiers
-    if not first or any(word not in nouns for word in first[1:2]) or len(first) > 2:
+    if spec.slot in lexicon().people and spec.slot not in lexicon().counts_speaker:
+        nouns |= counting.kids | frozenset(lexicon().people.get(spec.slot, ()))
+    counts = [word for word in first if word.isdigit() or word in words]
+    if len(counts) != 1 or len(first) > 3 or any(w not in nouns for w in first if w != counts[0]):
         return None
-    number = first[0]
-    return int(number) if number.isdigit() else words.get(number)
+    if len(first) == 3 and first.index(counts[0]) != 1:
+        return None  # "noun, number, classifier" only: "bachaha du ta"
+    return int(counts[0]) if counts[0].isdigit() else words.get(counts[0])
 
 
 def _all_number_words(number_words: Mapping[str, Mapping[str, int]] | None) -> dict[str, int]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from actions.lexicon_file import lexicon_data, normalised_words
-from common.text import normalise
+from common.text import is_arabic_script, normalise
 
 # Of age from 18: a child of that age moves as an adult (docs/api-contract.md counts them so).
 ADULT_AGE: Final = 18
@@ -63,10 +63,13 @@ class CountingWords:
 
 
 def _words(by_language: Any) -> frozenset[str]:
-    """A `language -> [words]` entry, or a list of words said in several languages."""
+    """A `language -> [words]` entry, or a list of words said in several languages; a group
+    of such entries inside one ("deceased" among the words for staying) adds its words."""
     if isinstance(by_language, list):
         by_language = {"any": by_language}
-    return frozenset(normalised_words(by_language))
+    groups = {k: v for k, v in (by_language or {}).items() if isinstance(v, Mapping)}
+    lists = {k: v for k, v in (by_language or {}).items() if k not in groups}
+    return frozenset(normalised_words(lists)).union(*map(_words, groups.values()))
 
 
 @functools.lru_cache(maxsize=1)
@@ -132,7 +135,8 @@ def without_ages(
         while 0 <= position < len(tokens):
             token = strip(tokens[position])
             value = _number(token, numbers)
-            if value is not None:
+            # "عمري 15 سنة": the unit after the age is no number ("سنة" is also "a year").
+            if value is not None and token not in words.age_units:
                 ages.add(position)
                 masked.add(position)
             elif token not in words.and_words and tokens[position] not in words.and_words:
@@ -215,20 +219,32 @@ def grown_kids(tokens: Sequence[str], numbers: Mapping[str, int], bare: Any = No
 _GLUED: Final = re.compile(r"(\d+)(\D+)")
 
 
-def unglued(tokens: Sequence[str]) -> list[str]:
-    """A number typed against its unit as two words: "5ans", "10سنين", "2enfants". Only
-    before a counting word (a unit of time, or a noun a question counts): "3am" stays the
-    Arabizi "عام" (a year)."""
+def unglued(tokens: Sequence[str], numbers: Mapping[str, int] | None = None) -> list[str]:
+    """A number typed against its unit as two words: "5ans", "10سنين", "2enfants", and a
+    number word against a unit of time ("یکسال", one year; "دوماه"). Only before a counting
+    word (a unit of time, or a noun a question counts): "3am" stays the Arabizi "عام" (a
+    year), "امسال" (this year) one word."""
     words = counting_words()
     units = words.age_units | words.months | words.kids | words.grown
     units = units.union(*words.slot_nouns.values())
+    times = words.age_units | words.months
     out: list[str] = []
     for token in tokens:
         glued = _GLUED.fullmatch(token)
         if glued and glued.group(2) in units:
             out += [glued.group(1), glued.group(2)]
-        else:
-            out.append(token)
+            continue
+        split = next(
+            (
+                at
+                for at in range(2, len(token) - 1)
+                if token[:at] in (numbers or {}) and token[at:] in times
+            ),
+            None,
+        )
+        # Arabic script only: "lasans" is no "las ans" (ten years).
+        glued_word = split and token not in units and is_arabic_script(token)
+        out += [token[:split], token[split:]] if glued_word else [token]
     return out
 
 
@@ -322,13 +338,18 @@ def moving_clauses(
     bare: Any = None,
     numbers: Mapping[str, int] | None = None,
     persons: frozenset[str] = frozenset(),
+    speaker: frozenset[str] = frozenset(),
 ) -> Moving:
     """The clauses of a message less those about someone who stays ("my daughter stays in
     Kabul", "وبقاو فالدزاير", "ښځه مې په افغانستان کې ده": in a country abroad), whether one
     was left out, and how many they say stay. A clause that says who stays and then who
     comes ("my elder son stays in Morocco and the younger comes with me") is cut at the last
-    "and" before the coming. A place abroad says so only beside one of `persons` (kin,
-    children, "they"): "در افغانستان معلم بودم" (I was a teacher in Afghanistan) is no one."""
+    "and" before the coming, or right after the staying ("کلانش نمیایه دو تا خوردش همرای
+    ما"); one that lists the person typing and others before the one who stays, with no
+    "and" to join them ("زه او میړه مې خواښې مې دلته پاتې کیږي": me and my husband, my
+    mother-in-law stays here) keeps that list. A place abroad says so only beside one of
+    `persons` (kin, children, "they"): "در افغانستان معلم بودم" (I was a teacher in
+    Afghanistan) is no one; `speaker` are the words for the person typing."""
     strip = bare or (lambda token: token)
     words = counting_words()
     kept: list[str] = []
@@ -340,6 +361,11 @@ def moving_clauses(
             kept.append(" ".join(tokens))
             continue
         dropped = True
+        listed = _listed_before(tokens, stays, strip, persons, speaker)
+        if listed:
+            kept.append(" ".join(tokens[:listed]))
+            tokens = tokens[listed:]
+            stays -= listed
         said = _stayers(tokens, numbers or {}, strip)
         if EVERYONE in (said, stayers):
             stayers = EVERYONE  # "they all stay" whatever else is said
@@ -347,21 +373,48 @@ def moving_clauses(
             stayers = None
         else:
             stayers += said
+        # After the whole staying phrase: "نه راځي" (does not come) is no coming.
+        said_at = stays + (2 if " ".join(tokens[stays : stays + 2]) in words.staying else 1)
         comes = next(
-            (i for i in range(stays + 1, len(tokens)) if _is(tokens[i], words.coming, strip)),
+            (
+                i
+                for i in range(said_at, len(tokens))
+                if _is(tokens[i], words.coming, strip)
+                or " ".join(tokens[i : i + 2]) in words.coming
+            ),
             None,
         )
         if comes is None:
             continue
         joins = [
             i
-            for i in range(stays + 1, comes)
+            for i in range(said_at, comes)
             if tokens[i] in words.and_words
             or (tokens[i][:1] == "و" and strip(tokens[i]) != tokens[i])
         ]
-        if joins:
-            kept.append(" ".join(tokens[joins[-1] + 1 :]))
+        # Without an "and", those who come start right after the staying word.
+        kept.append(" ".join(tokens[joins[-1] + 1 if joins else said_at :]))
     return Moving(kept, dropped, stayers)
+
+
+def _listed_before(
+    tokens: Sequence[str],
+    stays: int,
+    strip: Any,
+    persons: frozenset[str],
+    speaker: frozenset[str],
+) -> int:
+    """Where the one who stays is named, when the person typing and someone else are listed
+    before with no "and" to join them ("زه او میړه مې | خواښې مې دلته پاتې کیږي"); else 0."""
+    words = counting_words()
+    named = [i for i in range(stays) if _is(tokens[i], persons, strip)]
+    if len(named) < 2:
+        return 0
+    last = named[-1]
+    joined = tokens[last] != strip(tokens[last]) and tokens[last][:1] == "و"
+    if joined or tokens[last - 1] in words.and_words:
+        return 0
+    return last if any(token in speaker for token in tokens[:last]) else 0
 
 
 def _stayers(tokens: Sequence[str], numbers: Mapping[str, int], strip: Any) -> int | None:
@@ -414,9 +467,16 @@ def _staying_at(tokens: Sequence[str], strip: Any, persons: frozenset[str]) -> i
         pair = " ".join(tokens[position : position + 2])
         if _is(token, words.staying, strip) or pair in words.staying:
             return position
-        if someone and _is(token, words.abroad, strip) and _said_in(tokens, position, strip):
+        if someone and _is_place(token, strip) and _said_in(tokens, position, strip):
             return position
     return None
+
+
+def _is_place(token: str, strip: Any) -> bool:
+    """Whether a word is a place abroad, also with "in" glued to its article ("فالمغرب",
+    "بالجزائر"): the proclitics taken off whole would leave "مغرب"."""
+    abroad = counting_words().abroad
+    return _is(token, abroad, strip) or (token[:1] in "فب" and token[1:] in abroad)
 
 
 def _said_in(tokens: Sequence[str], position: int, strip: Any) -> bool:
@@ -467,8 +527,11 @@ def restarted(text: str, numbers: Mapping[str, int], bare: Any = None) -> str:
     """The message from its last correction or conclusion on, when a number follows it
     within three words: "سه نفر... نه، چهار" (three... no, four), "دوه کاله... نه صبر، دوه"
     (two years... no wait, two and a half), "نو دوه" (so two), "يعني اكتر من عشرة" (that is,
-    more than ten). A correction is a "no" or "sorry" word with a pause after it, once a
-    number was said ("دو طفل دارم نه سه": "not three" stays as typed); else the message."""
+    more than ten). A correction is a "no" or "sorry" word with a pause after it, or two of
+    them together ("نه ببخشید سه تا", no sorry, three), once a number was said ("دو طفل دارم
+    نه سه": "not three" stays as typed); two with a pause after withdraw the number said
+    before even when none follows ("درې... نه صبر، ورور مې نه راځي": the count is read from
+    what follows). Else the message."""
     strip = bare or (lambda token: token)
     words = counting_words()
     found = list(_WORD.finditer(text))
@@ -481,20 +544,43 @@ def restarted(text: str, numbers: Mapping[str, int], bare: Any = None) -> str:
         end = found[position + 1].start() if position + 1 < len(found) else len(text)
         return bool(_PAUSE.search(text[found[position].end() : end]))
 
-    start: int | None = None
-    for position, word in enumerate(plain):
-        rest = position + 1
-        if word in words.corrections:
-            while (
-                rest < len(plain) and plain[rest] in words.corrections and not pause_after(rest - 1)
+    def correction_at(position: int) -> int:
+        # The words of the longest correction starting there ("صبر کن", "i mean"), or 0.
+        for size in (3, 2, 1):
+            phrase = plain[position : position + size]
+            if (
+                len(phrase) == size
+                and " ".join(phrase) in words.corrections
+                and not any(pause_after(at) for at in range(position, position + size - 1))
             ):
-                rest += 1
-            if not pause_after(rest - 1) or not any(is_number(w) for w in plain[:position]):
+                return size
+        return 0
+
+    start: int | None = None
+    position = 0
+    while position < len(plain):
+        word = plain[position]
+        rest = position + (correction_at(position) or 1)
+        if correction_at(position):
+            said = 1
+            while rest < len(plain) and correction_at(rest) and not pause_after(rest - 1):
+                rest += correction_at(rest)
+                said += 1
+            if not any(is_number(w) for w in plain[:position]):
+                position = rest
                 continue
+            paused = pause_after(rest - 1)
+            if not paused and said < 2:
+                position = rest
+                continue
+            if paused and said >= 2 and rest < len(plain):
+                start = rest  # "no wait," withdraws the number said before
         elif word not in words.conclusions:
+            position += 1
             continue
         if any(is_number(w) for w in plain[rest : rest + 3]):
             start = rest
+        position = rest
     if start is None or start >= len(found):
         return text
     return text[found[start].start() :]

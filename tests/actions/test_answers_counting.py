@@ -97,3 +97,65 @@ def test_a_word_of_another_language_is_no_number(nlg):  # noqa: F811
     """Pashto "ده" (is) is Dari "ده" (ten): not ten people."""
     assert read(nlg, "adults", "ps", "ما سره زما ورور ده") != (True, 10)
     assert read(nlg, "experience_years", "prs", "ده سال") == (True, 10)  # guard
+
+
+# Pass s10-numbers: each case fails on the reading before that pass, but the guards (marked).
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # Two correction words together ("no, sorry") need no pause after them.
+        ("adults", "prs", "سه نفر، نه ببخشید چهار نفر", 4),
+        # A correction of two words ("صبر کو", wait) with its pause.
+        ("experience_years", "prs", "پنج سال. نه صبر کو، شش سال", 6),
+        # "No wait," with no number after withdraws the number said before.
+        ("adults", "ps", "درې کسه... نه صبر، زه او ښځه مې", 2),
+        # The person counted first, then the list.
+        ("adults", "ar", "5 انا ومرتي وتلت ولادي الكبار", 5),
+        # A noun, its number and a classifier before the pause.
+        ("children", "prs", "اولاد سه تا، یک بچه و دو دختر", 3),
+    ],
+)
+def test_corrections_and_leads(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # Someone who died does not move.
+        ("adults", "ar", "انا وامي، ابي الله يرحمه", 2),
+        ("adults", "ps", "زه او مور مې، پلار مې وفات شوی", 2),
+        # A plural verb of staying: they all stay.
+        ("children", "prs", "سه طفل دارم، در ایران پیش پدرشان میمانند", 0),
+        # Who comes right after the staying, with no "and".
+        ("children", "prs", "چهار طفل دارم کلانش در کابل میمانه سه تا همرای ما", 3),
+        # The person typing and another listed before the one who stays, with no "and".
+        ("adults", "ps", "زه او ښځه مې مور مې دلته پاتې کیږي", 2),
+        # One stays, "only my daughter comes": said of the others, not a count.
+        ("children", "prs", "دو طفل دارم، یکی در مشهد میمانه، فقط دخترم با من میایه", 1),
+        # The grown one is the one who stays: taken off once.
+        ("children", "ps", "دری زامن لرم، مشر یې ۲۰ کلن دی، هغه نه راځي", 2),
+        # "In" glued to the article of a place abroad.
+        ("adults", "ar", "انا ومرتي، اختي بالجزائر", 2),
+    ],
+)
+def test_who_stays(nlg, slot, language, text, expected):  # noqa: F811
+    assert read(nlg, slot, language, text) == (True, expected)
+
+
+@pytest.mark.parametrize(
+    ("slot", "language", "text", "expected"),
+    [
+        # A number word glued to its unit of time; not "امسال" (this year).
+        ("experience_years", "prs", "چهارسال نجاری", 4),
+        ("experience_years", "prs", "امسال", None),  # guard
+        # From one age to another: the years between.
+        ("experience_years", "prs", "از ۲۰ سالگی نجاری میکنم، حالا ۳۲ سالمه", 12),
+        # Darija's short number forms in Latin letters.
+        ("experience_years", "ar", "rb3 snin f lbni", 4),
+        ("experience_years", "ar", "ولا يوم خدمت فيها", 0),
+    ],
+)
+def test_years_said(nlg, slot, language, text, expected):  # noqa: F811
+    found = expected is not None
+    assert read(nlg, slot, language, text) == (found, expected)
