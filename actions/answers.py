@@ -1273,12 +1273,10 @@ def _without_past(tokens: Sequence[str], slot: str, matches: list[_Match]) -> li
     if slot not in lexicon().now_slots:
         return matches
     past = lexicon().was
-
-    def was(match: _Match) -> bool:
-        return any(" ".join(tokens[match.end : match.end + len(p.split())]) == p for p in past)
-
-    before = {_key(m.value) for m in matches if not m.generic and was(m)}
-    current = {_key(m.value) for m in matches if not m.generic and not was(m)}
+    before = {_key(m.value) for m in matches if not m.generic and _followed_by(tokens, m.end, past)}
+    current = {
+        _key(m.value) for m in matches if not m.generic and not _followed_by(tokens, m.end, past)
+    }
     gone = before - current
     if not gone or not current - before:
         return matches
