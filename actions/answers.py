@@ -1289,9 +1289,7 @@ def _said_before_now(tokens: Sequence[str], slot: str, matches: list[_Match]) ->
     match."""
     if slot not in lexicon().now_slots:
         return matches
-    before = lexicon().before_now
-    marks = [i for i, t in enumerate(tokens) if t in before]
-    marks += [i for i in range(len(tokens) - 1) if f"{tokens[i]} {tokens[i + 1]}" in before]
+    marks = [at for phrase in lexicon().before_now for at in _phrase_starts(tokens, phrase)]
     if not marks:
         return matches
     mark = min(marks)
@@ -1435,16 +1433,15 @@ def _read_number(
     slot's phrases; number words (`words`: every language's, in one map).
     """
     counting = counting_words()
-    if spec.slot in lexicon().people and spec.slot not in lexicon().counts_speaker:
-        nouns = counting.slot_nouns.get(spec.slot, frozenset()) | counting.kids
-        nouns |= frozenset(lexicon().people.get(spec.slot, ()))
-        coming = coming_count(tokens, nouns, words, without_proclitic)
-        if coming is not None and spec.accepts(coming):
-            return True, coming, True
+    if spec.slot in lexicon().people:
+        if spec.slot not in lexicon().counts_speaker:
+            nouns = counting.slot_nouns.get(spec.slot, frozenset()) | counting.kids
+            nouns |= frozenset(lexicon().people.get(spec.slot, ()))
+            coming = coming_count(tokens, nouns, words, without_proclitic)
+            if coming is not None and spec.accepts(coming):
+                return True, coming, True
         if lead is not None:
             return (*_checked(lead, spec), True)
-    if lead is not None and spec.slot in lexicon().counts_speaker:
-        return (*_checked(lead, spec), True)
     counted = noun_count(tokens, spec.slot, words, without_proclitic, spec.accepts)
     if counted is not None:
         return (*_checked(counted, spec), True)
